@@ -815,18 +815,18 @@ exercise('model-summariser', () => {
     { role: 'assistant', content: "Got it, you work with DPDK." },
   ];
 
-  it('asks a cheap Claude model (claude-3-5-haiku-latest by default) and returns its summary', async () => {
+  it('asks a cheap Claude model (claude-haiku-4-5 by default) and returns its summary', async () => {
     const summarise = impl.modelSummariser({ client: anthropic });
     const text = await summarise(early.map((x) => impl.withTokenCount(x)), null);
     expect(text).toContain('Ajay');
     expect(text).toContain('DPDK');
     const sent = mock!.sim.requests.filter((r) => r.path.endsWith('/messages'));
     expect(sent).toHaveLength(1);
-    expect((sent[0].body as { model: string }).model).toBe('claude-3-5-haiku-latest');
+    expect((sent[0].body as { model: string }).model).toBe('claude-haiku-4-5');
   });
 
   it('passes the previous summary along, so facts from dropped turns survive', async () => {
-    const summarise = impl.modelSummariser({ client: anthropic, model: 'claude-3-5-haiku-latest' });
+    const summarise = impl.modelSummariser({ client: anthropic, model: 'claude-haiku-4-5' });
     const text = await summarise([impl.withTokenCount({ role: 'user', content: 'I live in Pune.' })], "The user's name is Ajay.");
     expect(text).toContain('Ajay');
     expect(text).toContain('Pune');

@@ -100,7 +100,7 @@ export const context: ModuleMeta = {
       lesson: 'A cheap model as summariser',
       hints: [
         'A Summariser is an async function `(turns, previousSummary) => text`. Build the prompt with `summaryPrompt(turns, previousSummary)` (given) and send it as the only user message to a cheap model.',
-        "Anthropic: `client.messages.create({ model, max_tokens: maxTokens, messages: [{ role: 'user', content: prompt }] })`, defaults claude-3-5-haiku-latest and 512; the reply's content is a list of blocks, keep the `text` ones. OpenAI: `client.chat.completions.create({ model, max_tokens: maxTokens, messages })`, default gpt-4o-mini; the text is `choices[0].message.content`.",
+        "Anthropic: `client.messages.create({ model, max_tokens: maxTokens, messages: [{ role: 'user', content: prompt }] })`, defaults claude-haiku-4-5 and 512; the reply's content is a list of blocks, keep the `text` ones. OpenAI: `client.chat.completions.create({ model, max_tokens: maxTokens, messages })`, default gpt-4o-mini; the text is `choices[0].message.content`.",
         "`const text = response.content.flatMap((b) => (b.type === 'text' ? [b.text] : [])).join('').trim(); if (text === '') throw new Error('no summary'); return text;` Do not catch the SDK's errors here: summariseOldTurns must see them to fall back to the window.",
       ],
       checklist: ['summarisation'],

@@ -50,7 +50,7 @@ export function summaryPrompt(turns: readonly ContextMessage[], previousSummary:
 
 export interface ModelSummariserOptions {
   client: Anthropic;
-  /** A cheap, fast model. Default claude-3-5-haiku-latest. */
+  /** A cheap, fast model. Default claude-haiku-4-5. */
   model?: string;
   /** Cap on the summary's length. Default 512. */
   maxTokens?: number;

@@ -49,7 +49,7 @@ export function summaryPrompt(turns: readonly ContextMessage[], previousSummary:
 
 export interface ModelSummariserOptions {
   client: Anthropic;
-  /** A cheap, fast model. Default claude-3-5-haiku-latest. */
+  /** A cheap, fast model. Default claude-haiku-4-5. */
   model?: string;
   /** Cap on the summary's length. Default 512. */
   maxTokens?: number;
@@ -57,7 +57,7 @@ export interface ModelSummariserOptions {
 
 /** A Summariser that asks a cheap Claude model. Throws if the reply holds no text, so the caller falls back. */
 export function modelSummariser(options: ModelSummariserOptions): Summariser {
-  const { client, model = 'claude-3-5-haiku-latest', maxTokens = 512 } = options;
+  const { client, model = 'claude-haiku-4-5', maxTokens = 512 } = options;
   return async (turns, previousSummary) => {
     const response = await client.messages.create({
       model,
