@@ -63,7 +63,7 @@ export const persistence: ModuleMeta = {
       file: 'exercises/redis-store.ts',
       lesson: 'Redis: lists, hashes and one TTL',
       hints: [
-        'Read redis-scripts.ts first: each script lists the KEYS and ARGV it expects and what it answers. Most of your methods build those two lists and turn the reply into the store\'s types and errors. Wrap every Redis call in guardRedis(...) so an outage becomes StoreUnavailableError.',
+        'Read given/redis-scripts.ts first: each script lists the KEYS and ARGV it expects and what it answers. Most of your methods build those two lists and turn the reply into the store\'s types and errors. Wrap every Redis call in guardRedis(...) so an outage becomes StoreUnavailableError.',
         "saveTurn: `const w = prepareWrite(...)`, `const t = totalsOf(w.messages)`, then APPEND with ARGV `[ttlMs, Date.now(), id, iso, w.key ?? '', w.messages.length, t.turns, t.tokensIn, t.tokensOut, ...w.messages.flatMap((m) => [m.role, JSON.stringify({ role, content, createdAt: iso, tokens, usage, status, clientId }).slice(1)])]`. reply[0] is 'missing', 'duplicate' or 'stored'; the rest are JSON strings.",
         "loadHistory: `runScript(client, READ, [meta, msgs, turns], [lastTurns ?? ''])`; a reply that is not an array means no session. listSessions: `zremrangebyscore(index, '-inf', `(${Date.now() - ttlMs}`)`, `zrevrange(index, 0, limit - 1)`, then a pipeline of hgetall per id, dropping empty hashes, sorted with byRecency. deleteSession: `client.multi().del(meta, msgs, turns, idem).zrem(index, id).exec()`.",
       ],

@@ -1,5 +1,5 @@
 import { todo } from '../../shared/not-implemented.ts';
-import { ContextOverflowError } from './errors.ts';
+import { ContextOverflowError } from '../given/errors.ts';
 import { REPLY_PRIMING_TOKENS, type ContextMessage } from './messages.ts';
 import { splitTurns } from './turns.ts';
 

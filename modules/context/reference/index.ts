@@ -32,7 +32,7 @@ export {
   withTokenCount,
   countSystemTokens,
 } from './messages.ts';
-export { ContextOverflowError } from './errors.ts';
+export { ContextOverflowError } from '../given/errors.ts';
 export { type WillFitOptions, willFit } from './fit.ts';
 export { type CountTokensExactOptions, toAnthropicMessages, countTokensExact } from './exact.ts';
 export { type Turn, isTurnStart, splitTurns } from './turns.ts';

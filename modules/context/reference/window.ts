@@ -1,4 +1,4 @@
-import { ContextOverflowError } from './errors.ts';
+import { ContextOverflowError } from '../given/errors.ts';
 import { REPLY_PRIMING_TOKENS, type ContextMessage } from './messages.ts';
 import { splitTurns } from './turns.ts';
 

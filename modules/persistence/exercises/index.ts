@@ -2,10 +2,10 @@
  * The persistence module's public API: one SessionStore interface and three
  * backends (SQLite, Redis, Redis in front of SQLite).
  */
-export * from './types.ts';
-export * from './errors.ts';
+export * from '../given/types.ts';
+export * from '../given/errors.ts';
 export * from './validate.ts';
-export { lastTurnsStart, sliceLastTurns, totalsOf, type Totals } from './turns.ts';
+export { lastTurnsStart, sliceLastTurns, totalsOf, type Totals } from '../given/turns.ts';
 export { MIGRATIONS, SCHEMA_VERSION, migrate, openDatabase, type Migration, type MigrationResult, type OpenDatabaseOptions } from './sqlite-schema.ts';
 export { SqliteStore, openSqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
 export { DEFAULT_REDIS_URL, connectRedis, closeRedis, toStoreError, guardRedis, redactUrl, type RedisConnectionOptions } from './redis-connection.ts';

@@ -5,7 +5,7 @@
  *   await openStore('redis', { url: 'redis://127.0.0.1:6379', prefix: 'chat:', ttlSeconds: 3600 })
  *   await openStore('tiered', { sqlite: { path: 'data/chat.db' }, redis: { ttlSeconds: 600 } })
  */
-import { InvalidArgumentError } from './errors.ts';
+import { InvalidArgumentError } from '../given/errors.ts';
 import { openRedisStore, type RedisStore, type RedisStoreOptions } from './redis-store.ts';
 import { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
 import { openTieredStore, type TieredStore } from './tiered-store.ts';

@@ -13,7 +13,7 @@
 import type { Redis } from 'ioredis';
 import { todo } from '../../shared/not-implemented.ts';
 // You will want: import { Redis } from 'ioredis' (a value import, to construct it),
-// and import { StoreError, StoreUnavailableError } from './errors.ts';
+// and import { StoreError, StoreUnavailableError } from '../given/errors.ts';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 

@@ -28,7 +28,7 @@ import type {
   SessionInfo,
   SessionSnapshot,
   StoredMessage,
-} from './types.ts';
+} from '../given/types.ts';
 // You will want: the scripts and runScript (./redis-scripts.ts), connectRedis, closeRedis and
 // guardRedis (./redis-connection.ts), the validators (./validate.ts), totalsOf, byRecency and
 // lastSeqOf (./turns.ts), the errors (./errors.ts), randomUUID (node:crypto).

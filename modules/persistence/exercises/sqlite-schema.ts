@@ -11,7 +11,7 @@
 import type Database from 'better-sqlite3';
 import { todo } from '../../shared/not-implemented.ts';
 // You will want: import Database from 'better-sqlite3' (a value import, to open files),
-// and import { StoreError, StoreUnavailableError } from './errors.ts';
+// and import { StoreError, StoreUnavailableError } from '../given/errors.ts';
 
 export interface Migration {
   version: number;

@@ -26,7 +26,7 @@ import type {
   SessionInfo,
   SessionStore,
   StoredMessage,
-} from './types.ts';
+} from '../given/types.ts';
 // You will want: openDatabase (./sqlite-schema.ts), the validators (./validate.ts),
 // nowIso and totalsOf (./turns.ts), the errors (./errors.ts), randomUUID (node:crypto).
 

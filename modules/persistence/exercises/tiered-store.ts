@@ -23,7 +23,7 @@ import type {
   SessionInfo,
   SessionStore,
   StoredMessage,
-} from './types.ts';
+} from '../given/types.ts';
 // You will want: SessionNotFoundError and StoreUnavailableError (./errors.ts),
 // sliceLastTurns (./turns.ts), validateSessionId and validateLastTurns (./validate.ts).
 

@@ -9,11 +9,11 @@
  * Run its tests: LAB_TARGET=exercises npx vitest run modules/persistence -t validate-input
  */
 import { todo } from '../../shared/not-implemented.ts';
-import type { PreparedWrite, ValidMessage } from './types.ts';
+import type { PreparedWrite, ValidMessage } from '../given/types.ts';
 // You will want these:
-//   import { InvalidArgumentError, InvalidMessageError } from './errors.ts';
+//   import { InvalidArgumentError, InvalidMessageError } from '../given/errors.ts';
 //   import { CLIENT_ID_PATTERN, DEFAULT_LIST_LIMIT, MAX_CONTENT_BYTES, MAX_LIST_LIMIT,
-//     MAX_MESSAGES_PER_TURN, MAX_SYSTEM_PROMPT_BYTES, ROLES, SESSION_ID_PATTERN, STATUSES } from './types.ts';
+//     MAX_MESSAGES_PER_TURN, MAX_SYSTEM_PROMPT_BYTES, ROLES, SESSION_ID_PATTERN, STATUSES } from '../given/types.ts';
 
 /**
  * A session id (SESSION_ID_PATTERN), or InvalidArgumentError(message, field).

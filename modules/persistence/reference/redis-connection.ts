@@ -9,7 +9,7 @@
  * the next request.
  */
 import { Redis } from 'ioredis';
-import { StoreError, StoreUnavailableError } from './errors.ts';
+import { StoreError, StoreUnavailableError } from '../given/errors.ts';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 

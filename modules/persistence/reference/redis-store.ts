@@ -8,10 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { InvalidArgumentError, SessionExistsError, SessionNotFoundError, StoreError } from './errors.ts';
+import { InvalidArgumentError, SessionExistsError, SessionNotFoundError, StoreError } from '../given/errors.ts';
 import { closeRedis, connectRedis, guardRedis, type RedisConnectionOptions } from './redis-connection.ts';
-import { APPEND, APPLY, CLEAR, CREATE, FILL, READ, runScript } from './redis-scripts.ts';
-import { byRecency, lastSeqOf, nowIso, totalsOf } from './turns.ts';
+import { APPEND, APPLY, CLEAR, CREATE, FILL, READ, runScript } from '../given/redis-scripts.ts';
+import { byRecency, lastSeqOf, nowIso, totalsOf } from '../given/turns.ts';
 import type {
   ApplyResult,
   CreateSessionOptions,
@@ -24,7 +24,7 @@ import type {
   SessionSnapshot,
   StoredMessage,
   ValidMessage,
-} from './types.ts';
+} from '../given/types.ts';
 import { prepareWrite, validateLastTurns, validateListLimit, validateSessionId, validateSystemPrompt } from './validate.ts';
 
 export interface RedisStoreOptions extends RedisConnectionOptions {

@@ -7,7 +7,7 @@
  * PRAGMA user_version records how far a database has been migrated.
  */
 import Database from 'better-sqlite3';
-import { StoreError, StoreUnavailableError } from './errors.ts';
+import { StoreError, StoreUnavailableError } from '../given/errors.ts';
 
 export interface Migration {
   version: number;

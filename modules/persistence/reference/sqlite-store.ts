@@ -9,9 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { InvalidArgumentError, SessionExistsError, SessionNotFoundError, StoreError, StoreUnavailableError } from './errors.ts';
+import { InvalidArgumentError, SessionExistsError, SessionNotFoundError, StoreError, StoreUnavailableError } from '../given/errors.ts';
 import { openDatabase, type OpenDatabaseOptions } from './sqlite-schema.ts';
-import { nowIso, totalsOf } from './turns.ts';
+import { nowIso, totalsOf } from '../given/turns.ts';
 import type {
   CreateSessionOptions,
   ListSessionsOptions,
@@ -24,7 +24,7 @@ import type {
   SessionStore,
   StoredMessage,
   MessageStatus,
-} from './types.ts';
+} from '../given/types.ts';
 import { prepareWrite, validateLastTurns, validateListLimit, validateSessionId, validateSystemPrompt } from './validate.ts';
 
 export interface SqliteStoreOptions extends OpenDatabaseOptions {

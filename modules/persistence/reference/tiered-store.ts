@@ -7,8 +7,8 @@
  * the store keeps working on the archive alone, and it never serves a cached
  * copy that may have missed a write (it evicts that copy once Redis is back).
  */
-import { SessionNotFoundError, StoreUnavailableError } from './errors.ts';
-import { sliceLastTurns } from './turns.ts';
+import { SessionNotFoundError, StoreUnavailableError } from '../given/errors.ts';
+import { sliceLastTurns } from '../given/turns.ts';
 import type {
   CreateSessionOptions,
   ListSessionsOptions,
@@ -20,7 +20,7 @@ import type {
   SessionSnapshot,
   SessionStore,
   StoredMessage,
-} from './types.ts';
+} from '../given/types.ts';
 import { validateLastTurns, validateSessionId } from './validate.ts';
 
 export interface TieredStoreOptions {

@@ -6,7 +6,7 @@
  * server can call them too, before it spends tokens on a message it could not
  * store.
  */
-import { InvalidArgumentError, InvalidMessageError } from './errors.ts';
+import { InvalidArgumentError, InvalidMessageError } from '../given/errors.ts';
 import {
   CLIENT_ID_PATTERN,
   DEFAULT_LIST_LIMIT,
@@ -22,7 +22,7 @@ import {
   type Role,
   type Usage,
   type ValidMessage,
-} from './types.ts';
+} from '../given/types.ts';
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

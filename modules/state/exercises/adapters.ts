@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
 import { todo } from '../../shared/not-implemented.ts';
-import type { CallOptions, ChatAdapter, ChatRequest, ChatResult } from './types.ts';
+import type { CallOptions, ChatAdapter, ChatRequest, ChatResult } from '../given/types.ts';
 
 /**
  * One interface (ChatAdapter, in types.ts), two providers. Each adapter turns

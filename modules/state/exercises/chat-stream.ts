@@ -1,5 +1,5 @@
 import { todo } from '../../shared/not-implemented.ts';
-import type { CallOptions, Exchange } from './types.ts';
+import type { CallOptions, Exchange } from '../given/types.ts';
 
 /**
  * The body of ConversationManager.chatStream() (the manager hands you its

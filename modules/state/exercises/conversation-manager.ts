@@ -1,7 +1,7 @@
 import { todo } from '../../shared/not-implemented.ts';
 import { streamExchange } from './chat-stream.ts';
-import { ContextStrategyError, ConversationBusyError, InvalidHistoryError } from './errors.ts';
-import type { CallOptions, ChatAdapter, ChatRequest, ChatResult, ConversationOptions, Exchange, PreparedExchange, Turn, TurnInput, Usage } from './types.ts';
+import { ContextStrategyError, ConversationBusyError, InvalidHistoryError } from '../given/errors.ts';
+import type { CallOptions, ChatAdapter, ChatRequest, ChatResult, ConversationOptions, Exchange, PreparedExchange, Turn, TurnInput, Usage } from '../given/types.ts';
 
 // You will need these; they are imported so the starter names them for you.
 void ContextStrategyError;

@@ -1,5 +1,5 @@
 import { todo } from '../../shared/not-implemented.ts';
-import type { ChatAdapter } from './types.ts';
+import type { ChatAdapter } from '../given/types.ts';
 
 export interface AskOptions {
   model: string;

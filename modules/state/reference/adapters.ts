@@ -1,6 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
-import type { CallOptions, ChatAdapter, ChatRequest, ChatResult, StopReason } from './types.ts';
+import type { CallOptions, ChatAdapter, ChatRequest, ChatResult, StopReason } from '../given/types.ts';
 
 /**
  * One interface, two providers. The differences an adapter hides:

@@ -1,4 +1,4 @@
-import type { CallOptions, Exchange } from './types.ts';
+import type { CallOptions, Exchange } from '../given/types.ts';
 
 /**
  * The body of ConversationManager.chatStream(): stream a reply and yield its

@@ -1,5 +1,5 @@
 import { streamExchange } from './chat-stream.ts';
-import { ContextStrategyError, ConversationBusyError, InvalidHistoryError } from './errors.ts';
+import { ContextStrategyError, ConversationBusyError, InvalidHistoryError } from '../given/errors.ts';
 import type {
   CallOptions,
   ChatAdapter,
@@ -15,7 +15,7 @@ import type {
   Turn,
   TurnInput,
   Usage,
-} from './types.ts';
+} from '../given/types.ts';
 
 /**
  * A conversation with a provider-neutral model. The model remembers nothing

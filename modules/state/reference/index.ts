@@ -18,8 +18,8 @@ export type {
   ContextStrategy,
   CompletedTurn,
   ConversationOptions,
-} from './types.ts';
-export { ConversationBusyError, InvalidHistoryError, ContextStrategyError } from './errors.ts';
+} from '../given/types.ts';
+export { ConversationBusyError, InvalidHistoryError, ContextStrategyError } from '../given/errors.ts';
 export { askStateless, askWithHistory, type AskOptions } from './messages-array.ts';
 export { anthropicAdapter, openaiAdapter } from './adapters.ts';
 export { ConversationManager } from './conversation-manager.ts';

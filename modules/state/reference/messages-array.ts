@@ -1,4 +1,4 @@
-import type { ChatAdapter, ChatMessage } from './types.ts';
+import type { ChatAdapter, ChatMessage } from '../given/types.ts';
 
 export interface AskOptions {
   model: string;

@@ -13,8 +13,8 @@
  * Run its tests: LAB_TARGET=exercises npx vitest run modules/streaming -t browser-consumer
  */
 import { todo } from '../../shared/not-implemented.ts';
-import { ChatHttpError } from './errors.ts'; // throw it for a non-2xx response
-import type { ChatRequestBody, ErrorEvent, Usage } from './types.ts';
+import { ChatHttpError } from '../given/errors.ts'; // throw it for a non-2xx response
+import type { ChatRequestBody, ErrorEvent, Usage } from '../given/types.ts';
 
 export interface ChatStreamHandlers {
   onText?(text: string): void;

@@ -14,7 +14,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { todo } from '../../shared/not-implemented.ts';
-import type { ChatEvent, ErrorEvent, ReplyStream } from './types.ts';
+import type { ChatEvent, ErrorEvent, ReplyStream } from '../given/types.ts';
 
 // The SDKs' error classes you will test against with instanceof:
 type SdkApiError = InstanceType<typeof Anthropic.APIError> | InstanceType<typeof OpenAI.APIError>;

@@ -13,7 +13,7 @@
  * Run its tests: LAB_TARGET=exercises npx vitest run modules/streaming -t measure-ttft
  */
 import { todo } from '../../shared/not-implemented.ts';
-import { NoTextStreamedError } from './errors.ts'; // throw it when no text at all arrived
+import { NoTextStreamedError } from '../given/errors.ts'; // throw it when no text at all arrived
 
 export interface TtftSample {
   /** ms from the start to the first non-empty text. */

@@ -13,9 +13,9 @@
  * Run its tests: LAB_TARGET=exercises npx vitest run modules/streaming -t node-consumer
  */
 import { todo } from '../../shared/not-implemented.ts';
-import { ChatHttpError } from './errors.ts'; // throw it for a non-2xx response
+import { ChatHttpError } from '../given/errors.ts'; // throw it for a non-2xx response
 import { decodeSse } from './sse-decode.ts'; // your decoder from the first exercise
-import type { ChatEvent, ChatRequestBody } from './types.ts';
+import type { ChatEvent, ChatRequestBody } from '../given/types.ts';
 import type { ChatFetchOptions } from './browser-consumer.ts';
 
 /**

@@ -13,7 +13,7 @@
  * Run its tests: LAB_TARGET=exercises npx vitest run modules/streaming -t sse-endpoint
  */
 import { todo } from '../../shared/not-implemented.ts';
-import type { ChatEvent, ReplyStream } from './types.ts';
+import type { ChatEvent, ReplyStream } from '../given/types.ts';
 
 /** Fill in the three headers above (sseResponse must always send them). */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {};

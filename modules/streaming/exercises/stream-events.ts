@@ -15,8 +15,8 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { todo } from '../../shared/not-implemented.ts';
-import { StreamEventError } from './errors.ts'; // throw it for an `error` event
-import type { Usage } from './types.ts';
+import { StreamEventError } from '../given/errors.ts'; // throw it for an `error` event
+import type { Usage } from '../given/types.ts';
 
 /** Every event the Messages API can send: the SDK's typed events plus the two it never yields. */
 export type AnthropicWireEvent =

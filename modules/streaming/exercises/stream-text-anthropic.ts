@@ -19,7 +19,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import { todo } from '../../shared/not-implemented.ts';
-import type { FinalReply, ReplyStream, StreamOptions } from './types.ts';
+import type { FinalReply, ReplyStream, StreamOptions } from '../given/types.ts';
 
 /** A ReplyStream that also offers the SDK's own assembled Message. */
 export interface AnthropicReplyStream extends ReplyStream {

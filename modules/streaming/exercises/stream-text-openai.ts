@@ -18,7 +18,7 @@
 import type OpenAI from 'openai';
 import type { ChatCompletionStreamParams } from 'openai/lib/ChatCompletionStream';
 import { todo } from '../../shared/not-implemented.ts';
-import type { FinalReply, ReplyStream, StreamOptions } from './types.ts';
+import type { FinalReply, ReplyStream, StreamOptions } from '../given/types.ts';
 
 export interface OpenAIReplyStream extends ReplyStream {
   finalChatCompletion(): Promise<OpenAI.ChatCompletion>;

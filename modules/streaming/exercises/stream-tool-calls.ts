@@ -17,7 +17,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
 import { todo } from '../../shared/not-implemented.ts';
-import { ToolInputError } from './errors.ts'; // throw it from parseToolInput
+import { ToolInputError } from '../given/errors.ts'; // throw it from parseToolInput
 
 export interface ToolCall {
   id: string;

@@ -10,8 +10,8 @@
  * servers), skip lines that are not `data:` (comments, `event:`), and when
  * the body ends handle whatever is left in the buffer.
  */
-import { ChatHttpError } from './errors.ts';
-import type { ChatEvent, ChatRequestBody, ErrorEvent, Usage } from './types.ts';
+import { ChatHttpError } from '../given/errors.ts';
+import type { ChatEvent, ChatRequestBody, ErrorEvent, Usage } from '../given/types.ts';
 
 export interface ChatStreamHandlers {
   onText?(text: string): void;

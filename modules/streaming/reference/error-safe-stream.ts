@@ -11,7 +11,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import type { ChatEvent, ErrorEvent, ReplyStream, Usage } from './types.ts';
+import type { ChatEvent, ErrorEvent, ReplyStream, Usage } from '../given/types.ts';
 
 type SdkApiError = InstanceType<typeof Anthropic.APIError> | InstanceType<typeof OpenAI.APIError>;
 

@@ -9,10 +9,10 @@
  *   app.post('/chat/stream', (c) => handler(c.req.raw))
  * (Scaffolding: the exercises use this file as it is.)
  */
-import { BadChatRequestError } from './errors.ts';
+import { BadChatRequestError } from '../given/errors.ts';
 import { safeChatEvents } from './error-safe-stream.ts';
 import { sseResponse } from './sse-endpoint.ts';
-import type { ChatRequestBody, ReplyStream } from './types.ts';
+import type { ChatRequestBody, ReplyStream } from '../given/types.ts';
 
 /** Start the upstream stream for one request. Pass `signal` on to the SDK. */
 export type OpenReply = (body: ChatRequestBody, signal: AbortSignal) => ReplyStream | Promise<ReplyStream>;

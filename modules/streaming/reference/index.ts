@@ -1,6 +1,6 @@
 /** The streaming module's public interface. The suite, the labs and the milestone server import from here. */
-export type { Usage, FinalReply, ReplyStream, StreamOptions, TextEvent, DoneEvent, ErrorEvent, ChatErrorKind, ChatEvent, ChatRequestBody } from './types.ts';
-export { StreamEventError, ToolInputError, ChatHttpError, BadChatRequestError, NoTextStreamedError } from './errors.ts';
+export type { Usage, FinalReply, ReplyStream, StreamOptions, TextEvent, DoneEvent, ErrorEvent, ChatErrorKind, ChatEvent, ChatRequestBody } from '../given/types.ts';
+export { StreamEventError, ToolInputError, ChatHttpError, BadChatRequestError, NoTextStreamedError } from '../given/errors.ts';
 export { SseDecoder, decodeSse, type SseEvent } from './sse-decode.ts';
 export { streamAnthropic, anthropicFinalReply, type AnthropicReplyStream } from './stream-text-anthropic.ts';
 export { streamOpenAI, openaiFinalReply, type OpenAIReplyStream } from './stream-text-openai.ts';

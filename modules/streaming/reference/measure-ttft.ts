@@ -10,7 +10,7 @@
  * The clock is a parameter so a test can drive it; the default is
  * performance.now(), which is monotonic (Date.now() can jump).
  */
-import { NoTextStreamedError } from './errors.ts';
+import { NoTextStreamedError } from '../given/errors.ts';
 
 export interface TtftSample {
   /** ms from the start to the first non-empty text. */

@@ -10,9 +10,9 @@
  * Stopping early (`break`) must hang up, so the server can stop the upstream
  * request; decodeSse cancels the body when its consumer stops.
  */
-import { ChatHttpError } from './errors.ts';
+import { ChatHttpError } from '../given/errors.ts';
 import { decodeSse } from './sse-decode.ts';
-import type { ChatEvent, ChatRequestBody } from './types.ts';
+import type { ChatEvent, ChatRequestBody } from '../given/types.ts';
 import type { ChatFetchOptions } from './browser-consumer.ts';
 
 /** Events of one chat reply, ending after the done event. Throws ChatHttpError for a non-2xx answer. */

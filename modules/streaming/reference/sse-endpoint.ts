@@ -10,7 +10,7 @@
  *   X-Accel-Buffering: no             nginx buffers proxied responses by default,
  *                                     which turns a stream into one late lump
  */
-import type { ChatEvent, ReplyStream } from './types.ts';
+import type { ChatEvent, ReplyStream } from '../given/types.ts';
 
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
   'Content-Type': 'text/event-stream; charset=utf-8',

@@ -12,8 +12,8 @@
  *   error                an error after the 200 (e.g. overloaded_error); the SDK throws it as an APIError
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import { StreamEventError } from './errors.ts';
-import type { Usage } from './types.ts';
+import { StreamEventError } from '../given/errors.ts';
+import type { Usage } from '../given/types.ts';
 
 /** Every event the Messages API can send: the SDK's typed events plus the two it never yields. */
 export type AnthropicWireEvent =

@@ -16,7 +16,7 @@
  * `finalMessage()` resolves to: never rebuild it from the deltas yourself.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import type { FinalReply, ReplyStream, StreamOptions } from './types.ts';
+import type { FinalReply, ReplyStream, StreamOptions } from '../given/types.ts';
 
 /** A ReplyStream that also offers the SDK's own assembled Message. */
 export interface AnthropicReplyStream extends ReplyStream {

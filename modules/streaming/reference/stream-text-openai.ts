@@ -15,7 +15,7 @@
  */
 import type OpenAI from 'openai';
 import type { ChatCompletionStreamParams } from 'openai/lib/ChatCompletionStream';
-import type { FinalReply, ReplyStream, StreamOptions } from './types.ts';
+import type { FinalReply, ReplyStream, StreamOptions } from '../given/types.ts';
 
 export interface OpenAIReplyStream extends ReplyStream {
   finalChatCompletion(): Promise<OpenAI.ChatCompletion>;

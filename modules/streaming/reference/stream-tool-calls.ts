@@ -14,7 +14,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import type OpenAI from 'openai';
-import { ToolInputError } from './errors.ts';
+import { ToolInputError } from '../given/errors.ts';
 
 export interface ToolCall {
   id: string;
