@@ -29,6 +29,7 @@ runMain(async () => {
       skip: { type: 'string' },
       jobs: { type: 'string' },
       timeout: { type: 'string' },
+      'test-timeout': { type: 'string' },
       'milestone-url': { type: 'string' },
       'ttft-speed': { type: 'string' },
       'ttft-trials': { type: 'string' },
@@ -49,6 +50,7 @@ runMain(async () => {
       ['--skip <a,b>', `skip some evidence: ${skippable.join(', ')}`],
       ['--jobs <n>', `submissions graded at once in batch mode (default ${availableParallelism()}, the cores)`],
       ['--timeout <s>', 'time limit per suite run, in seconds (default 300)'],
+      ['--test-timeout <s>', "time limit per test, in seconds (default: the suites' own, 30)"],
       ['--milestone-url <url>', 'grade a milestone server already running at this URL instead of starting it'],
       ['--ttft-speed <x>', `simulator speed for the TTFT comparison (default ${defaultTtftOptions.speed})`],
       ['--ttft-trials <n>', `trials per round and implementation (default ${defaultTtftOptions.trials})`],
@@ -73,6 +75,7 @@ runMain(async () => {
   const containment = choiceOption(values.containment, '--containment', ['auto', 'namespaces', 'network', 'process'] as const, 'auto');
   const jobs = numberOption(values.jobs, '--jobs', availableParallelism(), { min: 1, max: 64 });
   const timeoutMs = numberOption(values.timeout, '--timeout', 300, { min: 5, max: 3600 }) * 1000;
+  const testTimeoutMs = values['test-timeout'] === undefined ? undefined : numberOption(values['test-timeout'], '--test-timeout', 30, { min: 1, max: 600 }) * 1000;
   const speed = numberOption(values['ttft-speed'], '--ttft-speed', defaultTtftOptions.speed, { min: 0.05, max: 1 });
   const trials = numberOption(values['ttft-trials'], '--ttft-trials', defaultTtftOptions.trials, { min: 3, max: 50 });
   const failUnder = values['fail-under'] === undefined ? null : numberOption(values['fail-under'], '--fail-under', 0, { min: 0, max: 100 });
@@ -105,6 +108,7 @@ runMain(async () => {
     milestone: !skip.includes('milestone'),
     milestoneUrl,
     timeoutMs,
+    testTimeoutMs,
     containment,
     manifest,
     workDir,

@@ -27,6 +27,8 @@ export interface GradeOptions {
   milestoneUrl?: string;
   /** Per suite run. */
   timeoutMs: number;
+  /** Per test (vitest --testTimeout); default: the suites' own (30 s). */
+  testTimeoutMs?: number;
   containment: 'auto' | ContainmentLevel;
   manifest: Manifest | null;
   /** Folder for grading folders (hidden from each other inside the sandbox). */
@@ -77,7 +79,8 @@ export async function gradeSubmission(o: GradeOptions): Promise<GradeReport> {
   try {
     const copied = buildGradingDir(o.root, spec.gradingDir, catalogue.map((c) => c.name));
     if (copied.symlinks.length) flags.push({ kind: 'symlink', severity: 'warning', message: 'symbolic links in the exercises were not copied', files: copied.symlinks });
-    if (copied.tooLarge.length) flags.push({ kind: 'symlink', severity: 'warning', message: 'files over 1 MB in the exercises were not copied', files: copied.tooLarge });
+    if (copied.testFiles.length) flags.push({ kind: 'suite-edited', severity: 'warning', message: 'test files in the exercises were not copied: only the pristine suites run', files: copied.testFiles });
+    if (copied.tooLarge.length) flags.push({ kind: 'not-copied', severity: 'warning', message: 'files over 1 MB in the exercises were not copied', files: copied.tooLarge });
     const redisEnv = redis === 'private' ? { REDIS_URL: REDIS_IN_SANDBOX, REQUIRE_REDIS: '1' } : redis === 'shared' ? { REDIS_URL, REQUIRE_REDIS: '1' } : { REDIS_URL: 'redis://127.0.0.1:1', REQUIRE_REDIS: '0' };
     for (const m of modules) {
       o.onProgress?.(m);
@@ -88,7 +91,7 @@ export async function gradeSubmission(o: GradeOptions): Promise<GradeReport> {
         timeoutMs: o.timeoutMs,
         env: sandboxEnv(s, redisEnv),
         wrap: (argv) => wrapCommand(s, argv),
-        vitestArgs: ['--allowOnly=false'],
+        vitestArgs: ['--allowOnly=false', ...(o.testTimeoutMs ? [`--testTimeout=${o.testTimeoutMs}`] : [])],
         outputDir: path.join(spec.gradingDir, '.grader', 'results'),
       });
       runs.set(m, run);

@@ -71,15 +71,18 @@ export function pristineSet(root = repoRoot): PristineSet {
 
 export interface CopiedExercises {
   files: string[];
+  /** Test files in the exercises: never copied (only the pristine suites run). */
+  testFiles: string[];
   symlinks: string[];
   tooLarge: string[];
 }
 
 const MAX_FILE_BYTES = 1_000_000;
+const TEST_FILE = /\.(test|spec)\.[cm]?[jt]sx?$/;
 
 /** Copy the submission's modules/<m>/exercises/** (regular files only) into the grading folder. */
 export function copyExercises(submission: string, gradingDir: string, modules: string[]): CopiedExercises {
-  const result: CopiedExercises = { files: [], symlinks: [], tooLarge: [] };
+  const result: CopiedExercises = { files: [], testFiles: [], symlinks: [], tooLarge: [] };
   for (const m of modules) {
     const from = path.join(submission, 'modules', m, 'exercises');
     if (!existsSync(from) || !lstatSync(from).isDirectory()) continue;
@@ -92,7 +95,8 @@ export function copyExercises(submission: string, gradingDir: string, modules: s
         else if (st.isDirectory()) {
           if (name !== 'node_modules' && name !== '.git') visit(r);
         } else if (st.isFile()) {
-          if (st.size > MAX_FILE_BYTES) result.tooLarge.push(shown);
+          if (TEST_FILE.test(name)) result.testFiles.push(shown);
+          else if (st.size > MAX_FILE_BYTES) result.tooLarge.push(shown);
           else {
             const to = path.join(gradingDir, 'modules', m, 'exercises', r);
             mkdirSync(path.dirname(to), { recursive: true });
@@ -118,7 +122,7 @@ export function buildGradingDir(submission: string, gradingDir: string, modules:
   // TTFT compares with the reference streaming module: a mirror kept apart from the module folders,
   // with what the reference imports next to it (the module's given/ code, modules/shared).
   for (const dir of ['modules/streaming', 'modules/shared']) {
-    for (const rel of walk(path.join(pristine.root, dir), (r) => r === 'exercises')) {
+    for (const rel of walk(path.join(pristine.root, dir), (r) => r === 'exercises' || TEST_FILE.test(r))) {
       const to = path.join(gradingDir, REFERENCE_MIRROR, dir, rel);
       mkdirSync(path.dirname(to), { recursive: true });
       copyFileSync(path.join(pristine.root, dir, rel), to);

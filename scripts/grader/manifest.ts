@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { killTree, repoRoot } from '../lib/run-suite.ts';
@@ -68,6 +68,8 @@ export async function loadManifest(modules: string[], cacheDir: string, timeoutM
   if (missing.length === 0) return manifest;
   for (const m of missing) manifest[m] = await listSuite(m, timeoutMs);
   mkdirSync(cacheDir, { recursive: true });
-  writeFileSync(file, JSON.stringify(manifest, null, 2) + '\n');
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(manifest, null, 2) + '\n');
+  renameSync(tmp, file); // atomic: graders sharing the cache never read half a file
   return manifest;
 }

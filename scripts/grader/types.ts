@@ -79,6 +79,7 @@ export interface IntegrityFlag {
     | 'imports-reference'
     | 'identical-to-reference'
     | 'symlink'
+    | 'not-copied'
     | 'network-attempt'
     | 'timeout'
     | 'crashed'

@@ -141,7 +141,8 @@ export async function runSuite(moduleName: string, options: RunSuiteOptions): Pr
     return run;
   }
   cleanup();
-  for (const file of json.testResults ?? []) {
+  // Only the suite asked for: vitest's file argument is a filter, and another file whose path contains it would run too.
+  for (const file of (json.testResults ?? []).filter((f) => path.resolve(f.name) === path.resolve(suite))) {
     if (file.assertionResults.length === 0 && file.status === 'failed') run.crashed = (file.message ?? 'the suite failed to load').slice(0, 2000);
     for (const a of file.assertionResults) {
       run.tests.push({
