@@ -110,15 +110,19 @@ function readme(root: string, start: string | undefined): Inspection['readme'] {
   return { file: name, saysHowToRun: says, note: says ? `${name} says how to run it${commandShown ? ' (shows the start command)' : ''}` : `${name} does not say how to run the server: add a "Run" section with the command in a code block` };
 }
 
-const FOCUS = /\b(describe|it|test|suite|bench)((\.(concurrent|sequential|shuffle|each|for|fails))*)\.(only|skip|skipIf|runIf|todo)\b/;
+const FOCUS = /\b(describe|it|test|suite|bench)((\.(concurrent|sequential|shuffle|each|for|fails))*)\.(only|skip|todo)\b/;
 const REF_IMPORT = /(?:from\s*|import\s*\(\s*|require\s*\(\s*)['"`]([^'"`]*(?:\/reference(?:\/|['"`])|\.grader)[^'"`]*)/;
 const CODE = /\.(c|m)?(t|j)sx?$/;
 
-/** .only/.skip/.todo in files that are not byte-identical to a pristine one. */
-function scanFocus(root: string, files: string[], pristine = pristineSet()): IntegrityFlag[] {
+/** .only/.skip/.todo in the submission's files (not in files byte-identical to the workbench's). */
+function scanFocus(root: string, files: string[], againstWorkbench: boolean): IntegrityFlag[] {
+  const pristine = pristineSet();
   const hits: string[] = [];
   for (const rel of files) {
-    if (!CODE.test(rel) || pristine.hashes.get(rel) === sha256(path.join(root, rel))) continue;
+    if (!CODE.test(rel) || statSync(path.join(root, rel)).size > 1_000_000) continue;
+    const hash = sha256(path.join(root, rel));
+    // The workbench's own files, unchanged, are not the submission's doing.
+    if (againstWorkbench && (pristine.hashes.get(rel) === hash || (existsSync(path.join(repoRoot, rel)) && sha256(path.join(repoRoot, rel)) === hash))) continue;
     const lines = readFileSync(path.join(root, rel), 'utf8').split('\n');
     lines.forEach((line, i) => {
       const m = FOCUS.exec(line);
@@ -150,10 +154,10 @@ export function inspect(root: string, options: InspectOptions): Inspection {
   let edited: string[];
   if (options.kind === 'workspace') {
     edited = gitChanged(root, suites);
-    flags.push(...scanFocus(root, [...exerciseFiles, ...edited], { root, hashes: new Map() }));
+    flags.push(...scanFocus(root, [...exerciseFiles, ...edited], false));
   } else {
     edited = suites.filter((f) => existsSync(path.join(root, f)) && lstatSync(path.join(root, f)).isFile() && sha256(path.join(root, f)) !== pristine.hashes.get(f));
-    flags.push(...scanFocus(root, walk(root, skip)));
+    flags.push(...scanFocus(root, walk(root, skip), true));
   }
   if (edited.length) flags.push({ kind: 'suite-edited', severity: 'warning', message: `${edited.length} suite file(s) differ from the workbench's; the grader used the pristine ones`, files: edited });
   const refImports: string[] = [];

@@ -29,8 +29,10 @@ let reference: GradeReport;
 let starters: GradeReport;
 
 beforeAll(async () => {
-  reference = (await gradeSpec('reference', { quiz: rightAnswers, labResults }, { ttft: true, quiz: true, labs: true })).report;
-  starters = (await gradeSpec('starters', { starters: allModules }, { ttft: true, quiz: true, labs: true })).report;
+  [reference, starters] = await Promise.all([
+    gradeSpec('reference', { quiz: rightAnswers, labResults }, { ttft: true, quiz: true, labs: true }).then((g) => g.report),
+    gradeSpec('starters', { starters: allModules }, { ttft: true, quiz: true, labs: true }).then((g) => g.report),
+  ]);
 }, 240_000);
 
 describe('the reference', () => {

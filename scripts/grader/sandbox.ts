@@ -66,6 +66,8 @@ export interface SandboxSpec {
   redis: boolean;
   /** Working directory of the wrapped command. */
   cwd?: string;
+  /** Commands started in the background before it (e.g. the provider simulator), killed with the sandbox. */
+  background?: string[][];
 }
 
 export const REDIS_IN_SANDBOX = 'redis://127.0.0.1:6379';
@@ -74,13 +76,14 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The shell script that sets the sandbox up inside the namespaces, then runs "$@". */
 function setupScript(spec: SandboxSpec): string {
-  const lines = ['set -e', 'ip link set lo up'];
+  const lines = ['set -e'];
+  if (spec.caps.level !== 'process') lines.push('ip link set lo up');
   if (spec.caps.level === 'namespaces') {
     for (const dir of spec.readOnly.filter(existsSync)) lines.push(`mount --bind ${q(dir)} ${q(dir)}`, `mount -o remount,bind,ro ${q(dir)}`);
     lines.push(`mount --bind ${q(spec.gradingDir)} ${q(spec.holdDir)}`, `mount -t tmpfs -o size=16m tmpfs ${q(spec.gradingParent)}`, `mkdir -p ${q(spec.gradingDir)}`, `mount --move ${q(spec.holdDir)} ${q(spec.gradingDir)}`);
     for (const dir of spec.hide.filter(existsSync)) lines.push(`mount -t tmpfs -o size=1m tmpfs ${q(dir)} 2>/dev/null || true`);
   }
-  if (spec.redis && spec.caps.redisServer) {
+  if (spec.redis && spec.caps.redisServer && spec.caps.level !== 'process') {
     const dir = path.join(spec.gradingDir, '.redis');
     lines.push(
       `mkdir -p ${q(dir)}`,
@@ -88,6 +91,7 @@ function setupScript(spec: SandboxSpec): string {
       `i=0; until ${which('redis-cli') ? `redis-cli -p 6379 ping >/dev/null 2>&1` : `[ -e /proc/net/tcp ] && grep -q ':18EB ' /proc/net/tcp`}; do i=$((i+1)); [ $i -gt 100 ] && break; sleep 0.05; done`,
     );
   }
+  for (const argv of spec.background ?? []) lines.push(`${argv.map(q).join(' ')} >/dev/null 2>&1 &`);
   if (spec.cwd) lines.push(`cd ${q(spec.cwd)}`);
   lines.push('set +e', '"$@"', 'exit $?');
   return lines.join('\n');
@@ -95,7 +99,7 @@ function setupScript(spec: SandboxSpec): string {
 
 /** Wrap a command line so it runs inside the sandbox. */
 export function wrapCommand(spec: SandboxSpec, argv: string[]): string[] {
-  if (spec.caps.level === 'process') return argv;
+  if (spec.caps.level === 'process') return spec.background?.length ? ['sh', '-c', setupScript(spec), 'sandbox', ...argv] : argv;
   const ns = ['unshare', '-r', '-n', '-p', '-f', '--kill-child'];
   if (spec.caps.level === 'namespaces') ns.push('--mount-proc');
   return [...ns, 'sh', '-c', setupScript(spec), 'sandbox', ...argv];
