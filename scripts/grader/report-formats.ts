@@ -104,9 +104,9 @@ export function junitXml(r: GradeReport): string {
       if (t.status === 'passed') out.push(`${head}/>`);
       else {
         out.push(`${head}>`);
+        out.push(`      <properties><property name="checklist" value="${xml(t.checklist.join(','))}"/><property name="score" value="${t.score}/${t.max_score}"/></properties>`);
         if (t.status === 'failed') out.push(`      <failure message="${xml(t.message.split('\n')[0].slice(0, 300))}">${xml(t.message)}</failure>`);
         else out.push(`      <skipped message="${xml(t.message)}"/>`);
-        out.push(`      <properties><property name="checklist" value="${xml(t.checklist.join(','))}"/><property name="score" value="${t.score}/${t.max_score}"/></properties>`);
         out.push('    </testcase>');
       }
     }

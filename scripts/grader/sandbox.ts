@@ -150,7 +150,10 @@ export function describeContainment(caps: Capabilities, redis: 'private' | 'shar
         : 'not isolated: the submission runs as the grader\'s user with a temporary HOME and TMPDIR',
     environment: 'scrubbed: PATH, locale, time zone and NODE_ENV only, plus the suites\' own variables; HOME and TMPDIR are temporary',
     redis: redis === 'private' ? 'a private redis-server inside the sandbox' : redis === 'shared' ? 'the shared Redis server, under random key prefixes' : 'unavailable: the Redis tests are not graded',
-    notes: caps.why ? [caps.why] : [],
+    notes: [
+      ...(caps.why ? [caps.why] : []),
+      'residual risk: the results file, the network log and the grading folder are writable inside the sandbox, so a determined submission could forge its own results; the grader checks test names against the pristine suites and reports any change to its files',
+    ],
   };
 }
 
