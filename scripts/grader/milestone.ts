@@ -1,4 +1,5 @@
 import { copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repoRoot } from '../lib/run-suite.ts';
@@ -12,7 +13,8 @@ import type { CheckStatus, MilestoneMetrics } from './types.ts';
  * history, and the black-box conformance suite (labs/milestone/conformance)
  * against the server. The server is started from the submission's
  * milestone.json INSIDE the sandbox, from a copy of the submission, next to
- * the provider simulator on 127.0.0.1:8787; or it is already running at
+ * the provider simulator on 127.0.0.1:8787 (at the process level, where
+ * ports are shared, on free ports: the server must honour $PORT); or it is already running at
  * --milestone-url (then the suite runs outside the sandbox to reach it, and
  * the restart tests are skipped).
  */
@@ -76,10 +78,14 @@ export async function gradeMilestone(a: MilestoneArgs): Promise<{ checks: Milest
     const sub = copySubmission(a.root, path.join(a.spec.gradingDir, '.grader', 'milestone'));
     const cwd = path.join(sub, d.cwd);
     if (!existsSync(cwd)) return single('failed', `milestone.json: cwd "${d.cwd}" does not exist in the submission`);
-    const sim = [process.execPath, '--import', tsx, path.join(croot, 'scripts', 'provider.ts'), '--port', String(SIM_PORT)];
-    const spec: SandboxSpec = { ...a.spec, cwd, background: [sim], redis: a.spec.caps.level !== 'process' && a.spec.caps.redisServer !== null };
-    const env = sandboxEnvFor(spec, d.port);
-    const url = `http://127.0.0.1:${d.port}`;
+    // Without a network namespace, ports are shared with the machine (and parallel gradings): take free ones.
+    const shared = a.spec.caps.level === 'process';
+    const port = shared ? await freePort() : d.port;
+    const simPort = shared ? await freePort() : SIM_PORT;
+    const sim = [process.execPath, '--import', tsx, path.join(croot, 'scripts', 'provider.ts'), '--port', String(simPort)];
+    const spec: SandboxSpec = { ...a.spec, cwd, background: [sim], redis: !shared && a.spec.caps.redisServer !== null };
+    const env = sandboxEnvFor(spec, port, simPort);
+    const url = `http://127.0.0.1:${port}`;
     const argv = [process.execPath, '--import', tsx, path.join(croot, 'labs', 'milestone', 'conformance', 'run.ts'), '--url', url, '--spawn', d.start, '--json', out, '--timeout', String(Math.round(a.timeoutMs / 1000))];
     run = await runInSandbox(spec, argv, env, limit);
   }
@@ -103,9 +109,19 @@ export async function gradeMilestone(a: MilestoneArgs): Promise<{ checks: Milest
 
 
 /** The server's environment: the sandbox's, plus where the simulator is and dummy keys. */
-function sandboxEnvFor(spec: SandboxSpec, port: number): NodeJS.ProcessEnv {
-  const sim = `http://127.0.0.1:${SIM_PORT}`;
+function sandboxEnvFor(spec: SandboxSpec, port: number, simPort: number): NodeJS.ProcessEnv {
+  const sim = `http://127.0.0.1:${simPort}`;
   return sandboxEnv(spec, { PORT: String(port), SIM_URL: sim, ANTHROPIC_BASE_URL: sim, OPENAI_BASE_URL: `${sim}/v1`, ANTHROPIC_API_KEY: 'sim', OPENAI_API_KEY: 'sim', REDIS_URL: 'redis://127.0.0.1:6379' });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /** A pristine, writable root for the conformance runner (its vitest writes caches under its root). */
