@@ -1,0 +1,64 @@
+/**
+ * Which model answers: the offline simulator (in this process, or over HTTP
+ * from `npm run provider`) or a live provider with a key. Either way the
+ * server talks to it through the real SDKs and the state module's adapters.
+ *
+ * In-process, the simulator is handed to the SDKs as their `fetch` function
+ * rather than through MSW: MSW intercepts every fetch in the process (tests
+ * that call the server from the same process would be refused), while an SDK
+ * `fetch` option touches nothing else.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { Simulator } from '../../../fixtures/sim/index.ts';
+import { anthropicAdapter, openaiAdapter, type ChatAdapter } from '../../../modules/state/reference/index.ts';
+import { MODELS, type ServerConfig, type Wire } from './config.ts';
+
+export interface ProviderHandle {
+  adapter: ChatAdapter;
+  model: string;
+  summaryModel: string;
+  /** One line for the start-up banner. */
+  description: string;
+  /** The in-process simulator, when there is one (tests inject faults through it). */
+  sim: Simulator | null;
+}
+
+type ProviderConfig = Pick<ServerConfig, 'provider' | 'simUrl' | 'simWire' | 'simSpeed' | 'model' | 'summaryModel'>;
+
+export function openProvider(config: ProviderConfig, env: NodeJS.ProcessEnv = process.env): ProviderHandle {
+  const wire: Wire = config.provider === 'sim' ? config.simWire : config.provider;
+  const model = config.model ?? MODELS[wire].chat;
+  const summaryModel = config.summaryModel ?? MODELS[wire].cheap;
+  const build = (options: { baseURL?: string; apiKey: string; fetch?: (input: string | URL | Request, init?: RequestInit) => Promise<Response> }): ChatAdapter =>
+    wire === 'anthropic' ? anthropicAdapter(new Anthropic(options)) : openaiAdapter(new OpenAI({ ...options, baseURL: options.baseURL && `${options.baseURL}/v1` }));
+
+  if (config.provider === 'sim' && config.simUrl === null) {
+    const sim = new Simulator({ speed: config.simSpeed });
+    const fetchSim = async (input: string | URL | Request, init?: RequestInit) => {
+      const request = new Request(input, init);
+      // Node's Request follows init.signal only while the Request object is alive (undici holds its own
+      // AbortController through a WeakRef). The simulator keeps just request.signal, so once the Request
+      // is garbage-collected an abort (stop, a disconnect) would never reach a stalled replay. The parent
+      // signal's listener keeps the Request alive until then.
+      init?.signal?.addEventListener('abort', () => void request.signal, { once: true });
+      return sim.handle(request);
+    };
+    return {
+      adapter: build({ baseURL: 'http://simulator.invalid', apiKey: 'sim', fetch: fetchSim }),
+      model,
+      summaryModel,
+      description: `offline simulator in-process (${wire} wire, speed ${config.simSpeed}, ${sim.cassettes.length} cassettes), model ${model}`,
+      sim,
+    };
+  }
+  if (config.provider === 'sim') {
+    const baseURL = (config.simUrl ?? '').replace(/\/+$/, '').replace(/\/v1$/, '');
+    return { adapter: build({ baseURL, apiKey: 'sim' }), model, summaryModel, description: `simulator at ${baseURL} (${wire} wire), model ${model}`, sim: null };
+  }
+  const keyName = wire === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY';
+  const apiKey = env[keyName];
+  if (!apiKey) throw new Error(`--provider ${wire} needs ${keyName} in the environment (a key is never taken as a flag: flags show up in process lists).`);
+  const adapter = wire === 'anthropic' ? anthropicAdapter(new Anthropic({ apiKey })) : openaiAdapter(new OpenAI({ apiKey }));
+  return { adapter, model, summaryModel, description: `${wire} (live), model ${model}`, sim: null };
+}
