@@ -24,7 +24,7 @@ export function renderMarkdown(r: GradeReport): string {
     out.push('', '## What to do next', '');
     for (const i of open) {
       out.push(`### ${i.text}`, '');
-      for (const f of i.failing.slice(0, 5)) out.push(`- ${md(f.name)}${f.message ? `: \`${md(f.message).slice(0, 300)}\`` : ''}`);
+      for (const f of i.failing.slice(0, 5)) out.push(`- ${md(f.name)}${f.message ? `: \`${md(f.message).replace(/`/g, "'").slice(0, 300)}\`` : ''}`);
       for (const h of i.hints) out.push(`- Read [${h.lesson}](${h.readme}) (${h.module}/${h.exercise}). Hint ${h.level}/${h.of}: ${md(h.text)} (\`${h.command}\`)`);
       out.push('');
     }

@@ -104,7 +104,7 @@ function otherDrafts(inp: ScoreInputs): Draft[] {
   const t = inp.graded.ttft ? inp.ttft : null;
   drafts.push({ id: 'ttft:benchmark', kind: 'ttft', name: 'TTFT: your streaming against the reference, same run, same cassette', status: t?.status ?? 'not-graded', message: t?.message ?? 'TTFT not measured in this run', duration: t?.duration ?? 0, checklist: ttftItems, shares: new Map() });
   const msItems = itemsOf((id) => evidence[id].milestone === true);
-  for (const m of inp.graded.milestone && inp.milestone ? inp.milestone : [{ name: 'milestone', status: 'not-graded' as const, message: 'milestone not graded in this run', duration: 0, weight: 1 }]) {
+  for (const m of inp.graded.milestone && inp.milestone ? inp.milestone : [{ name: 'server, README and git history', status: 'not-graded' as const, message: 'not graded in this run', duration: 0, weight: 1 }]) {
     drafts.push({ id: `milestone:${m.name}`, kind: 'milestone', name: `milestone: ${m.name}`, status: m.status, message: m.message, duration: m.duration, checklist: msItems, shares: new Map([[msItems[0], m.weight]]) });
   }
   return drafts;
