@@ -12,6 +12,7 @@ import { quantile, ms, type Bench, type BenchRow } from './types.ts';
 export const replayFidelity: Bench = {
   id: 'replay',
   title: 'Replay fidelity at speed 1 through the real SDKs',
+  note: 'Every read of the explain-rag cassette as the real SDK receives it (through MSW, speed 1), compared with the offset the cassette recorded; 3 replays per provider after a warm-up.',
   async run(progress) {
     const mock = startProviderMock({ speed: 1 });
     const rows: BenchRow[] = [];

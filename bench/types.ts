@@ -15,6 +15,8 @@ export interface BenchRow {
 export interface Bench {
   id: string;
   title: string;
+  /** What is measured and how, for the reader of RESULTS.md (a few sentences). */
+  note?: string;
   run(progress: (message: string) => void): Promise<BenchRow[]>;
 }
 

@@ -1,0 +1,148 @@
+/**
+ * The benchmarks' plumbing, at tiny sizes: each cheap bench's core runs and
+ * produces well-formed rows, so `npm test` catches a broken bench. Nothing
+ * here asserts a timing; the expensive benches (server, grader) are checked
+ * through their row builders only.
+ */
+import { describe, expect, it } from 'vitest';
+import { useRedis } from '../test-support/services.ts';
+import { contextRow, measureContext } from './context-window.ts';
+import { chatCorpus } from './corpus.ts';
+import { graderRows } from './grader.ts';
+import { growthExponent, growthRows, measureGrowth } from './growth.ts';
+import { compare, fmtMs } from './measure.ts';
+import { serverRows } from './milestone-server.ts';
+import { measureRedis, redisRow } from './redis-store.ts';
+import { benches, mergeResults, resultsMarkdown } from './registry.ts';
+import { RespCommandReader } from './round-trips.ts';
+import { memoryRow } from './server-memory.ts';
+import { measureSqlite, sqliteRows } from './sqlite-store.ts';
+import { measureTokenizers, tokenizerRow } from './tokenizers.ts';
+import type { BenchRow } from './types.ts';
+
+const tiny = { rounds: 1, time: 1, iterations: 2, warmup: false } as const;
+
+function expectWellFormed(rows: BenchRow[]): void {
+  expect(rows.length).toBeGreaterThan(0);
+  for (const row of rows) {
+    for (const field of ['what', 'baseline', 'result', 'target'] as const) {
+      expect(typeof row[field]).toBe('string');
+      expect(row[field].length).toBeGreaterThan(0);
+    }
+    expect([true, false, null]).toContain(row.met);
+    for (const value of Object.values(row.data)) {
+      const ok = typeof value === 'string' || typeof value === 'number' || (Array.isArray(value) && value.every((v) => typeof v === 'number'));
+      expect(ok).toBe(true);
+    }
+    expect(() => JSON.stringify(row)).not.toThrow();
+  }
+}
+
+describe('bench plumbing', () => {
+  it('registers every bench once, with the documented ids', () => {
+    const ids = benches.map((b) => b.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(['replay', 'server', 'context', 'tokens', 'sqlite', 'redis', 'grader', 'growth']));
+  });
+
+  it('compares tasks in interleaved rounds', async () => {
+    let a = 0;
+    let b = 0;
+    const t = await compare({ a: () => void a++, b: async () => void b++ }, { rounds: 2, time: 1, iterations: 3 });
+    expect(t.a.samples).toBeGreaterThanOrEqual(6);
+    expect(t.b.samples).toBeGreaterThanOrEqual(6);
+    expect(Number.isFinite(t.a.median) && Number.isFinite(t.b.p99)).toBe(true);
+    expect(a).toBeGreaterThan(0);
+    expect(b).toBeGreaterThan(0);
+    expect(fmtMs(-0.5)).toBe('-0.500 ms');
+  });
+
+  it('builds the same prefix-stable corpus for a seed', () => {
+    expect(chatCorpus(10)).toEqual(chatCorpus(30).slice(0, 10));
+    expect(chatCorpus(4).map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+  });
+
+  it('reads command names from RESP, across reads', () => {
+    const reader = new RespCommandReader();
+    const wire = Buffer.from('*3\r\n$5\r\nRPUSH\r\n$3\r\nkey\r\n$5\r\nhello\r\n*3\r\n$6\r\nEXPIRE\r\n$3\r\nkey\r\n$2\r\n60\r\n');
+    expect(reader.feed(wire.subarray(0, 20))).toEqual([]);
+    expect(reader.feed(wire.subarray(20))).toEqual(['RPUSH', 'EXPIRE']);
+  });
+
+  it('keeps earlier results of benches not run, in bench order, and renders them', () => {
+    const row: BenchRow = { what: 'w', baseline: 'b', result: 'r | x', target: 't', met: null, data: {} };
+    const merged = mergeResults(
+      [{ id: 'grader', title: 'G', measuredAt: '2026-01-01T00:00:00Z', rows: [row] }, { id: 'context', title: 'old', measuredAt: '2026-01-01T00:00:00Z', rows: [] }],
+      [{ id: 'context', title: 'C', measuredAt: '2026-01-02T00:00:00Z', rows: [row] }],
+    );
+    expect(merged.map((r) => [r.id, r.title])).toEqual([['context', 'C'], ['grader', 'G']]);
+    const md = resultsMarkdown({ date: '2026-01-02T00:00:00Z', machine: { node: 'v20', cpus: 2, cpu: 'x', memoryGiB: 1 }, results: merged });
+    expect(md).toContain('r \\| x');
+    expect(md).toContain('`grader`, measured 2026-01-01 00:00 UTC.');
+  });
+});
+
+describe('cheap benches at tiny sizes', () => {
+  it('context: window vs recounting, with the tokenizer calls of each path', async () => {
+    const m = await measureContext({ messages: 200, measure: tiny });
+    expect(m.trimTokenizerCalls).toBe(0);
+    expect(m.recountTokenizerCalls).toBe(400);
+    expectWellFormed([contextRow(m)]);
+  });
+
+  it('tokens: both libraries on the same texts, counts compared', async () => {
+    const [m] = await measureTokenizers({ texts: 20, encodings: ['cl100k_base'], coldStart: false, measure: tiny });
+    expect(m.disagreements).toBe(0);
+    expect(m.tokens).toBeGreaterThan(0);
+    expectWellFormed([tokenizerRow(m)]);
+  });
+
+  it('sqlite: save and load against the course pattern', async () => {
+    const m = await measureSqlite({ historyMessages: 200, measure: tiny });
+    expect(m.historyMessages).toBe(200);
+    expectWellFormed(sqliteRows(m));
+  });
+
+  it('redis: round trips counted on the wire', async (ctx) => {
+    if (!(await useRedis())) return ctx.skip();
+    const m = await measureRedis({ calls: 2, measure: tiny });
+    expect(m.storeTrips).toBe(1);
+    expect(m.courseTrips).toBe(3);
+    expect(m.courseCommands).toEqual(['RPUSH', 'RPUSH', 'EXPIRE']);
+    expectWellFormed([redisRow(m)]);
+  });
+
+  it('growth: curves for the window and the stores', async () => {
+    const redis = await useRedis();
+    const g = await measureGrowth({ sizes: [10, 40], redisUrl: redis ? undefined : null, measure: tiny });
+    expect(g.curves.length).toBe(redis ? 8 : 5);
+    for (const c of g.curves) expect(c.ms).toHaveLength(2);
+    expectWellFormed(growthRows(g));
+    expect(growthExponent([10, 100], [1, 10])).toBeCloseTo(1);
+  });
+});
+
+describe('expensive benches: their rows', () => {
+  it('server: TTFT added per level and memory per stream', () => {
+    const rows = serverRows([
+      { concurrency: 1, server: [84, 85, 86], direct: [80, 81, 82], errors: [], inbound: { server: [3.5, 3.6], direct: [0.3, 0.4] } },
+      { concurrency: 100, server: [100, 101], direct: [100, 100.5], errors: ['server: HTTP 503'] },
+    ]);
+    expect(rows.map((r) => r.met)).toEqual([false, false]);
+    expect(rows[0].data.addedBeforeUpstreamMs).toBeCloseTo(3.2);
+    expectWellFormed(rows);
+    const memory = memoryRow({ open: 1000, idleRss: 100 * 2 ** 20, openRss: 140 * 2 ** 20, idleHeap: 50 * 2 ** 20, openHeap: 90 * 2 ** 20, errors: [] });
+    expect(memory.met).toBe(true);
+    expectWellFormed([memory]);
+  });
+
+  it('grader: wall time and cores busy', () => {
+    const run = (wallMs: number, cpuMs: number, machineBusy = 0.5) => ({ wallMs, cpuMs, machineBusy, exitCode: 0, tail: '' });
+    const rows = graderRows({ single: run(40_000, 27_000), singleSmall: run(5_000, 6_000), batch: run(60_000, 110_000), batchSize: 20, jobs: 2, batchScope: 'context' });
+    expect(rows[1].met).toBe(true);
+    expectWellFormed(rows);
+    // 1.2 cores kept busy while others' work saturated the machine: both cores in use; on an idle machine: not.
+    expect(graderRows({ single: run(1, 1), singleSmall: run(5_000, 6_000), batch: run(60_000, 72_000, 0.97), batchSize: 20, jobs: 2, batchScope: 'context' })[1].met).toBe(true);
+    expect(graderRows({ single: run(1, 1), singleSmall: run(5_000, 6_000), batch: run(60_000, 72_000, 0.6), batchSize: 20, jobs: 2, batchScope: 'context' })[1].met).toBe(false);
+  });
+});

@@ -1,0 +1,219 @@
+import { startProviderServer, type ProviderServer } from '../fixtures/sim/index.ts';
+import { fmtMs, round } from './measure.ts';
+import { ServerChild, serverConfig, specs } from './server-process.ts';
+import { measureServerMemory, memoryRow } from './server-memory.ts';
+import { tempDir } from './sqlite-store.ts';
+import { ramp, runStream, streamingAgent, type StreamResult } from './stream-client.ts';
+import { quantile, type Bench, type BenchRow } from './types.ts';
+
+/**
+ * The milestone server under load, measured from outside:
+ *  - the simulator is served over HTTP from this process (startProviderServer,
+ *    synthetic model, Anthropic wire); the server runs alone in a child
+ *    process pointed at it (--sim-url), SQLite in a temporary directory;
+ *  - TTFT added = first text event through the server minus first text event
+ *    straight from the simulator, same prompt and max_tokens, interleaved:
+ *    in a wave, server and direct requests alternate (each server request
+ *    goes to a session of its own, created beforehand), spread over a ramp
+ *    short enough that all the wave's streams are open before the first
+ *    token is due. The simulator's first token comes at a fixed offset after
+ *    it receives a request, so the difference is what the server adds (its
+ *    HTTP, store reads, SDK call, re-encoding, and one more hop);
+ *  - memory per open stream = (server RSS from /proc/<pid>/status with N
+ *    streams open - RSS idle) / N, in a fresh server process, both after a
+ *    full GC in the child (its live heap is reported too);
+ *  - errors: any non-200, error event, stream without its done event, or
+ *    socket error, on either path.
+ * The simulator runs slow at high concurrency (speed 20: first token after
+ * 6.4 s, 3 tokens/s) so a thousand streams stay open on two cores with the
+ * load generator (this process: simulator and client) not the bottleneck.
+ */
+
+export interface Level {
+  /** Streams through the server at once. */
+  concurrency: number;
+  /** Simulator speed (1 = real time, 10 = ten times slower). */
+  speed: number;
+  /** Waves (concurrency > 1) or sequential pairs (concurrency 1). */
+  repeats: number;
+  /**
+   * Spread of a wave's arrivals, ms: shorter than the simulator's first-token
+   * delay (320 ms x speed), so every stream of the wave is open before the
+   * first token is due; long enough that the load is N open streams rather
+   * than a burst of N connections in the same millisecond.
+   */
+  rampMs: number;
+  /** One direct (control) stream per this many server streams (1 at the lower levels; fewer at 1,000 to spare the load generator). */
+  directEvery: number;
+}
+
+export const LEVELS: Level[] = [
+  { concurrency: 1, speed: 0.25, repeats: 30, rampMs: 0, directEvery: 1 },
+  { concurrency: 100, speed: 6, repeats: 3, rampMs: 1500, directEvery: 1 },
+  { concurrency: 1000, speed: 20, repeats: 1, rampMs: 6000, directEvery: 5 },
+];
+
+export interface LevelResult {
+  concurrency: number;
+  server: number[];
+  direct: number[];
+  errors: string[];
+  /**
+   * Concurrency 1 only: when the simulator received each request (ms after
+   * the client sent it), per path. The rest of the TTFT is the simulator's
+   * fixed first-token offset plus the way back.
+   */
+  inbound?: { server: number[]; direct: number[] };
+}
+
+export interface ServerBenchOptions {
+  levels?: Level[];
+  progress?: (m: string) => void;
+}
+
+export async function measureServer(opts: ServerBenchOptions = {}): Promise<LevelResult[]> {
+  const progress = opts.progress ?? (() => {});
+  const levels = opts.levels ?? LEVELS;
+  const tmp = tempDir();
+  let sim: ProviderServer | null = null;
+  let server: ServerChild | null = null;
+  const agent = streamingAgent();
+  try {
+    sim = await startProviderServer({ speed: 0, cassettes: false });
+    // The simulator runs in this process: note when each request reaches it (same clock as the client).
+    const arrivals: number[] = [];
+    const handle = sim.sim.handle.bind(sim.sim);
+    sim.sim.handle = (request, options) => {
+      arrivals.push(performance.now());
+      return handle(request, options);
+    };
+    progress('starting the milestone server in a child process');
+    server = await ServerChild.start(serverConfig(sim.url, tmp.dir));
+    const srv = server;
+
+    const { direct, through } = specs(sim.url, srv.url);
+
+    // Sessions, one per concurrent stream, each with one turn already (simulator instant meanwhile).
+    const need = Math.max(...levels.map((l) => l.concurrency));
+    progress(`creating ${need} sessions (simulator instant)`);
+    sim.sim.speed = 0;
+    const sessions: string[] = [];
+    for (let i = 0; i < need; i += 25) {
+      const batch = await Promise.all(Array.from({ length: Math.min(25, need - i) }, () => runStream(agent, through('new'), { header: 'X-Session-Id' })));
+      for (const r of batch) {
+        if (r.error || !r.header) throw new Error(`creating a session failed: ${r.error ?? 'no X-Session-Id header'}`);
+        sessions.push(r.header);
+      }
+    }
+
+    const results: LevelResult[] = [];
+    for (const level of levels) {
+      sim.sim.speed = level.speed;
+      const res: LevelResult = { concurrency: level.concurrency, server: [], direct: [], errors: [] };
+      const record = (into: number[], r: StreamResult, what: string) => {
+        if (r.error) res.errors.push(`${what}: ${r.error}`);
+        else into.push(r.ttft);
+      };
+      // Warm-up at this speed: a few of each, not counted.
+      for (let i = 0; i < 3; i++) await Promise.all([runStream(agent, through(sessions[0])), runStream(agent, direct())]);
+
+      if (level.concurrency === 1) {
+        progress(`1 stream at a time: ${level.repeats} pairs, server and direct alternating (speed ${level.speed})`);
+        const inbound = { server: [] as number[], direct: [] as number[] };
+        for (let i = 0; i < level.repeats; i++) {
+          const order = i % 2 === 0 ? (['server', 'direct'] as const) : (['direct', 'server'] as const);
+          for (const which of order) {
+            arrivals.length = 0;
+            const sent = performance.now();
+            const r = await runStream(agent, which === 'server' ? through(sessions[0]) : direct());
+            record(which === 'server' ? res.server : res.direct, r, which);
+            if (!r.error && arrivals.length > 0) inbound[which].push(arrivals[0] - sent);
+          }
+        }
+        res.inbound = inbound;
+      } else {
+        for (let wave = 0; wave < level.repeats; wave++) {
+          progress(
+            `${level.concurrency} streams through the server + ${Math.ceil(level.concurrency / level.directEvery)} direct, interleaved over ${level.rampMs} ms (wave ${wave + 1}/${level.repeats}, speed ${level.speed})`,
+          );
+          const serverFirst = wave % 2 === 0;
+          // Server streams with a direct one after every `directEvery` of them, all spread over the ramp.
+          const plan: Array<{ toServer: boolean; session: number }> = [];
+          for (let k = 0; k < level.concurrency; k++) {
+            const pair = [{ toServer: true, session: k }];
+            if (k % level.directEvery === 0) pair.push({ toServer: false, session: -1 });
+            plan.push(...(serverFirst ? pair : pair.reverse()));
+          }
+          const wavePromise = ramp(plan.length, level.rampMs, (i) => {
+            const { toServer, session } = plan[i];
+            return runStream(agent, toServer ? through(sessions[session]) : direct(), { timeoutMs: 120_000 }).then((r) => ({ toServer, r }));
+          });
+          for (const { toServer, r } of await wavePromise) record(toServer ? res.server : res.direct, r, toServer ? 'server' : 'direct');
+        }
+      }
+      const med = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
+      progress(`${level.concurrency}: server median ${fmtMs(med(res.server))}, direct median ${fmtMs(med(res.direct))}, errors ${res.errors.length}`);
+      results.push(res);
+    }
+    return results;
+  } finally {
+    agent.destroy();
+    await server?.close();
+    await sim?.close();
+    tmp.remove();
+  }
+}
+
+export function serverRows(results: LevelResult[]): BenchRow[] {
+  const rows: BenchRow[] = [];
+  for (const r of results) {
+    const s = [...r.server].sort((a, b) => a - b);
+    const d = [...r.direct].sort((a, b) => a - b);
+    const addedMedian = quantile(s, 0.5) - quantile(d, 0.5);
+    const addedP99 = quantile(s, 0.99) - quantile(d, 0.99);
+    let split = '';
+    const extra: Record<string, number> = {};
+    if (r.inbound) {
+      // Before the simulator sees the request (the server's request handling) vs after its first token (the relay).
+      const inS = quantile([...r.inbound.server].sort((a, b) => a - b), 0.5);
+      const inD = quantile([...r.inbound.direct].sort((a, b) => a - b), 0.5);
+      extra.addedBeforeUpstreamMs = round(inS - inD);
+      extra.addedRelayMs = round(addedMedian - (inS - inD));
+      split = `; of the median, ${fmtMs(inS - inD)} before the simulator receives the server's request, ${fmtMs(addedMedian - (inS - inD))} relaying the first token`;
+    }
+    rows.push({
+      what: `milestone server: time added to the first token at ${r.concurrency.toLocaleString('en')} concurrent stream${r.concurrency > 1 ? 's' : ''}`,
+      baseline: 'the simulator streamed straight to the client, same prompt, interleaved',
+      result:
+        `+${fmtMs(addedMedian)} median, +${fmtMs(addedP99)} p99 (through the server ${fmtMs(quantile(s, 0.5))} / ${fmtMs(quantile(s, 0.99))}, ` +
+        `direct ${fmtMs(quantile(d, 0.5))} / ${fmtMs(quantile(d, 0.99))}; ${s.length} + ${d.length} streams)${split}; errors: ${r.errors.length}`,
+      target: '<= 1 ms median, <= 5 ms p99, no errors',
+      met: addedMedian <= 1 && addedP99 <= 5 && r.errors.length === 0 && s.length > 0,
+      data: {
+        concurrency: r.concurrency,
+        addedMedianMs: round(addedMedian),
+        addedP99Ms: round(addedP99),
+        serverMedianMs: round(quantile(s, 0.5)),
+        serverP99Ms: round(quantile(s, 0.99)),
+        directMedianMs: round(quantile(d, 0.5)),
+        directP99Ms: round(quantile(d, 0.99)),
+        streams: s.length + d.length,
+        errors: r.errors.length,
+        firstErrors: r.errors.slice(0, 3).join(' | '),
+        ...extra,
+      },
+    });
+  }
+  return rows;
+}
+
+export const milestoneServer: Bench = {
+  id: 'server',
+  title: 'Milestone server: time added to the first token, and memory per open stream',
+  note: 'The server in a child process of its own, the simulator over HTTP in the bench process (synthetic model, slowed down at high concurrency so the streams stay open). TTFT added = first text event through the server minus first text event straight from the simulator, same prompt, interleaved, over 1, 100 and 1,000 concurrent streams. Memory: RSS from /proc/<pid>/status of a fresh server with 1,000 streams open minus idle, both after a full GC.',
+  async run(progress) {
+    const rows = serverRows(await measureServer({ progress }));
+    rows.push(memoryRow(await measureServerMemory(1000, progress)));
+    return rows;
+  },
+};

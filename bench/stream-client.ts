@@ -1,0 +1,105 @@
+import http from 'node:http';
+
+/**
+ * A bare streaming HTTP client for the load test: POST a JSON body, note when
+ * the first text event arrives, read the stream to its end, and check that it
+ * ended the way a good stream ends. node:http, not fetch: nothing between the
+ * socket and the clock but Node itself, and an Agent that allows thousands of
+ * sockets.
+ */
+
+export interface StreamSpec {
+  url: string;
+  body: unknown;
+  /** Bytes that appear in the first text event, e.g. `data: {"text"` or `"text_delta"`. */
+  firstText: string;
+  /** Bytes that prove the stream completed, e.g. `"done":true` or `message_stop`. */
+  completed: string;
+  /** Bytes that mean an error event, e.g. `data: {"error"` or `event: error`. */
+  errorEvent: string;
+  headers?: Record<string, string>;
+}
+
+export interface StreamResult {
+  /** ms from sending the request to the first text event; NaN when none came. */
+  ttft: number;
+  status: number;
+  /** null when the stream was fine; otherwise what went wrong. */
+  error: string | null;
+  /** A response header the caller asked about (e.g. X-Session-Id). */
+  header: string | null;
+}
+
+export function streamingAgent(): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4096 });
+}
+
+/** Run one streaming request to its end. Never rejects: failures are in `error`. */
+export function runStream(
+  agent: http.Agent,
+  spec: StreamSpec,
+  options: { header?: string; timeoutMs?: number; onResponse?: () => void } = {},
+): Promise<StreamResult> {
+  const payload = Buffer.from(JSON.stringify(spec.body));
+  return new Promise((resolve) => {
+    let started = 0;
+    let ttft = NaN;
+    let status = 0;
+    let header: string | null = null;
+    let tail = '';
+    let sawEnd = false;
+    let sawError = false;
+    let settled = false;
+    const finish = (error: string | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ ttft, status, error, header });
+    };
+    const req = http.request(
+      spec.url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': payload.length, ...spec.headers } },
+      (res) => {
+        status = res.statusCode ?? 0;
+        if (options.header) header = (res.headers[options.header.toLowerCase()] as string | undefined) ?? null;
+        options.onResponse?.();
+        res.on('data', (chunk: Buffer) => {
+          // Markers are ASCII: latin1 keeps every byte, and a marker split across reads is found in tail + chunk.
+          const text = tail + chunk.toString('latin1');
+          if (Number.isNaN(ttft) && text.includes(spec.firstText)) ttft = performance.now() - started;
+          if (text.includes(spec.errorEvent)) sawError = true;
+          if (text.includes(spec.completed)) sawEnd = true;
+          tail = text.slice(-64);
+        });
+        res.on('end', () => {
+          if (status !== 200) finish(`HTTP ${status}`);
+          else if (sawError) finish('error event in the stream');
+          else if (!sawEnd) finish('stream ended without its completion event');
+          else if (Number.isNaN(ttft)) finish('no text event');
+          else finish(null);
+        });
+        res.on('error', (e) => finish(`response: ${e.message}`));
+      },
+    );
+    const timer = setTimeout(() => {
+      req.destroy(new Error('timed out'));
+      finish(`timed out after ${options.timeoutMs ?? 60_000} ms`);
+    }, options.timeoutMs ?? 60_000);
+    req.on('error', (e) => finish(`request: ${e.message}`));
+    started = performance.now();
+    req.end(payload);
+  });
+}
+
+/** Start `count` calls spread evenly over `rampMs` (the first at once); resolve with all their results. */
+export async function ramp<T>(count: number, rampMs: number, start: (i: number) => Promise<T>): Promise<T[]> {
+  const t0 = performance.now();
+  const pending: Promise<T>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = t0 + (count <= 1 ? 0 : (i * rampMs) / count);
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    pending.push(start(i));
+  }
+  return Promise.all(pending);
+}
