@@ -3,12 +3,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { loadCatalogue } from '../../modules/catalogue.ts';
 import { checkRedis, REDIS_URL } from '../../test-support/services.ts';
-import { repoRoot, runSuite, type SuiteRun } from '../lib/run-suite.ts';
+import { repoRoot, runSuite, type SuiteRun, type TestOutcome } from '../lib/run-suite.ts';
 import { buildGradingDir, verifyAndRestore } from './grading-dir.ts';
 import { inspect } from './inspect.ts';
 import type { Manifest } from './manifest.ts';
 import { gradeMilestone } from './milestone.ts';
 import { describeContainment, probeCapabilities, REDIS_IN_SANDBOX, sandboxEnv, wrapCommand, type SandboxSpec } from './sandbox.ts';
+import type { PartialLine } from './partial-reporter.ts';
 import { score } from './score.ts';
 import { defaultTtftOptions, scoreTtft, type TtftOptions } from './ttft.ts';
 import type { ContainmentLevel, GradeReport, IntegrityFlag, SuiteMetrics } from './types.ts';
@@ -85,15 +86,17 @@ export async function gradeSubmission(o: GradeOptions): Promise<GradeReport> {
     for (const m of modules) {
       o.onProgress?.(m);
       const s: SandboxSpec = { ...spec, redis: redis === 'private' && m === 'persistence' };
+      const partial = path.join(spec.gradingDir, '.grader', `partial-${m}.jsonl`);
       const run = await runSuite(m, {
         root: spec.gradingDir,
         target: spec.gradingDir,
         timeoutMs: o.timeoutMs,
-        env: sandboxEnv(s, redisEnv),
+        env: sandboxEnv(s, { ...redisEnv, GRADER_PARTIAL_FILE: partial }),
         wrap: (argv) => wrapCommand(s, argv),
-        vitestArgs: ['--allowOnly=false', ...(o.testTimeoutMs ? [`--testTimeout=${o.testTimeoutMs}`] : [])],
+        vitestArgs: ['--allowOnly=false', `--reporter=${path.join(import.meta.dirname, 'partial-reporter.ts')}`, ...(o.testTimeoutMs ? [`--testTimeout=${o.testTimeoutMs}`] : [])],
         outputDir: path.join(spec.gradingDir, '.grader', 'results'),
       });
+      if (run.timedOut) run.tests = readPartial(partial, path.join(spec.gradingDir, 'modules', m, `${m}.test.ts`));
       runs.set(m, run);
       const touched = verifyAndRestore(spec.gradingDir);
       if (touched.length) flags.push({ kind: 'grader-files-modified', severity: 'problem', message: `while the ${m} suite ran, the submission changed the grader's pristine files (restored before the next run)`, files: touched });
@@ -147,6 +150,22 @@ export async function gradeSubmission(o: GradeOptions): Promise<GradeReport> {
     graded,
     ...(error ? { error } : {}),
   };
+}
+
+/** The tests that finished before a run was killed (partial-reporter.ts). */
+function readPartial(file: string, suite: string): TestOutcome[] {
+  if (!existsSync(file)) return [];
+  const tests: TestOutcome[] = [];
+  for (const text of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+    try {
+      const l = JSON.parse(text) as PartialLine;
+      if (path.resolve(l.file) !== suite || (l.state !== 'passed' && l.state !== 'failed')) continue;
+      tests.push({ exercise: l.ancestors[0] ?? '', name: [...l.ancestors.slice(1), l.title].join(' > '), status: l.state, message: String(l.message).slice(0, 2000), durationMs: Number(l.duration) || 0 });
+    } catch {
+      // a mangled line: skip it
+    }
+  }
+  return tests;
 }
 
 /** Connections to non-loopback addresses the network guard saw. */

@@ -57,12 +57,18 @@ const stateTests = (r: GradeReport) => r.tests.filter((t) => t.kind === 'test' &
 const kinds = (r: GradeReport) => r.integrity.flags.map((f) => f.kind);
 
 describe('hostile submissions', () => {
-  it('an endless loop is killed at the suite time limit with its whole process tree, and reported', () => {
+  it('an endless loop is killed at the suite time limit with its whole process tree, and reported; tests that finished before it still count', () => {
     const r = reports.get('endless-loop')!;
     expect(r.metrics.suites[0]).toMatchObject({ module: 'state', timedOut: true });
     expect(loopMs).toBeLessThan(30_000);
     expect(kinds(r)).toContain('timeout');
-    expect(stateTests(r).every((t) => t.status === 'failed' && /timed out/.test(t.message))).toBe(true);
+    // The tests that finished before the loop still count; the looping exercise's do not.
+    const tests = stateTests(r);
+    const looping = tests.filter((t) => t.exercise === 'state-system-prompt');
+    expect(looping.length).toBeGreaterThan(0);
+    expect(looping.every((t) => t.status === 'failed')).toBe(true);
+    expect(looping.some((t) => /did not run: the suite timed out/.test(t.message))).toBe(true);
+    expect(tests.filter((t) => t.exercise !== 'state-system-prompt' && t.status === 'passed').length).toBeGreaterThan(0);
     expect(processesMentioning('grader-test-hostile-')).toEqual([]);
     expect(processesMentioning(`${path.sep}endless-loop-`)).toEqual([]);
   });
