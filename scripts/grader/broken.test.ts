@@ -1,10 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../modules/catalogue.ts';
 import type { ModuleMeta } from '../../modules/shared/meta.ts';
 import { brokenCases } from './fixtures/broken.ts';
 import { expectLosesExactly, gradeBroken } from './fixtures/broken-check.ts';
-import { pool } from './fixtures/harness.ts';
+import { cleanup, pool } from './fixtures/harness.ts';
 import type { GradeReport } from './types.ts';
+
+afterAll(cleanup);
 
 /**
  * Deliberately broken submissions, one bug each (fixtures/broken.ts), graded

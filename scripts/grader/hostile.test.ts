@@ -3,12 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../lib/run-suite.ts';
 import { makeSubmission } from './fixtures/make.ts';
 import { editsTests, endlessLoop, exitsEarly, networkCall, readSecrets } from './fixtures/hostile.ts';
-import { gradeSpec, pool, processesMentioning, sharedManifest, tmp } from './fixtures/harness.ts';
+import { cleanup, gradeSpec, pool, processesMentioning, sharedManifest, tmp } from './fixtures/harness.ts';
 import type { GradeReport } from './types.ts';
+
+afterAll(cleanup);
 
 /**
  * Hostile submissions (fixtures/hostile.ts) are contained and reported: an

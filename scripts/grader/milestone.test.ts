@@ -4,8 +4,10 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../lib/run-suite.ts';
-import { gradeSpec, tmp } from './fixtures/harness.ts';
+import { cleanup, gradeSpec, tmp } from './fixtures/harness.ts';
 import { allModules } from './fixtures/make.ts';
+
+afterAll(cleanup);
 
 /**
  * The milestone, end to end: the conformance suite against a submission's

@@ -1,18 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evidence } from '../../checklist/evidence.ts';
 import { checklistItems } from '../../checklist/items.ts';
 import { quiz } from '../../checklist/quiz.ts';
 import { loadCatalogue } from '../../modules/catalogue.ts';
 import { gradebookCsv, gradebookJson, gradeBatch } from './batch.ts';
 import { allModules, makeSubmission } from './fixtures/make.ts';
-import { gradeSpec, sharedManifest, tmp } from './fixtures/harness.ts';
+import { cleanup, gradeSpec, sharedManifest, tmp } from './fixtures/harness.ts';
 import { createProgress } from './progress.ts';
 import { classroomResult, gradescopeResults, junitXml, renderMarkdown } from './report-formats.ts';
 import { renderTerminal } from './report-terminal.ts';
 import type { GradeReport } from './types.ts';
 import { writeReports } from './write-reports.ts';
+
+afterAll(cleanup);
 
 /**
  * One full run against the reference (every module suite, TTFT, quiz, labs),

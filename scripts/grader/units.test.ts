@@ -2,14 +2,16 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../lib/run-suite.ts';
 import { brokenCases } from './fixtures/broken.ts';
-import { tmp } from './fixtures/harness.ts';
+import { cleanup, tmp } from './fixtures/harness.ts';
 import { applyPatch, makeSubmission, PatchError } from './fixtures/make.ts';
 import { inspect } from './inspect.ts';
 import { probeCapabilities, sandboxEnv, wrapCommand, type SandboxSpec } from './sandbox.ts';
 import { ttftVerdict } from './ttft-verdict.ts';
+
+afterAll(cleanup);
 
 /** The grader's small parts: fast, no suite runs. */
 describe('TTFT verdict', () => {
