@@ -81,7 +81,18 @@ function setupScript(spec: SandboxSpec): string {
   if (spec.caps.level === 'namespaces') {
     for (const dir of spec.readOnly.filter(existsSync)) lines.push(`mount --bind ${q(dir)} ${q(dir)}`, `mount -o remount,bind,ro ${q(dir)}`);
     lines.push(`mount --bind ${q(spec.gradingDir)} ${q(spec.holdDir)}`, `mount -t tmpfs -o size=16m tmpfs ${q(spec.gradingParent)}`, `mkdir -p ${q(spec.gradingDir)}`, `mount --move ${q(spec.holdDir)} ${q(spec.gradingDir)}`);
-    for (const dir of spec.hide.filter(existsSync)) lines.push(`mount -t tmpfs -o size=1m tmpfs ${q(dir)} 2>/dev/null || true`);
+    // Hide each folder; what must stay visible inside one (the workbench, this grading folder) is
+    // bound aside first and moved back on top of the empty tmpfs.
+    const keep = [spec.gradingDir, ...spec.readOnly];
+    const within = (k: string, dir: string) => k === dir || k.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+    let n = 0;
+    for (const dir of spec.hide.filter((d) => existsSync(d) && d !== '/' && !keep.includes(d))) {
+      const inside = keep.filter((k) => within(k, dir));
+      const holds = inside.map(() => `${spec.holdDir}.keep${n++}`);
+      inside.forEach((k, i) => lines.push(`mkdir -p ${q(holds[i])}`, `mount --bind ${q(k)} ${q(holds[i])}`));
+      lines.push(`mount -t tmpfs -o size=1m tmpfs ${q(dir)}`);
+      inside.forEach((k, i) => lines.push(`mkdir -p ${q(k)}`, `mount --move ${q(holds[i])} ${q(k)}`));
+    }
   }
   if (spec.redis && spec.caps.redisServer && spec.caps.level !== 'process') {
     const dir = path.join(spec.gradingDir, '.redis');
