@@ -92,7 +92,7 @@ runMain(async () => {
   const progress = createProgress(1, process.stderr, values.quiet);
   let manifest: Manifest | null = null;
   try {
-    progress.stage('grader', 'listing the pristine suites');
+    progress.stage('grader', "listing the pristine suites' tests");
     manifest = await loadManifest(modules, path.join(out, '.cache'));
   } catch (e) {
     process.stderr.write(`${paint('yellow', 'warning')}: ${(e as Error).message}\nGrading against what ran instead.\n`);

@@ -67,7 +67,7 @@ export async function gradeSubmission(o: GradeOptions): Promise<GradeReport> {
   if (caps.level !== 'process' && caps.redisServer) redis = 'private';
   else if (caps.level === 'process' && (await checkRedis()).available) redis = 'shared';
 
-  o.onProgress?.('inspecting');
+  o.onProgress?.('reading quiz, labs, README, git');
   const inspection = inspect(o.root, { kind: o.kind, workbenchDir: o.workbenchDir, modules: catalogue.map((c) => c.name) });
   flags.push(...inspection.flags);
   const runs = new Map<string, SuiteRun>();
@@ -84,7 +84,7 @@ export async function gradeSubmission(o: GradeOptions): Promise<GradeReport> {
     if (copied.tooLarge.length) flags.push({ kind: 'not-copied', severity: 'warning', message: 'files over 1 MB in the exercises were not copied', files: copied.tooLarge });
     const redisEnv = redis === 'private' ? { REDIS_URL: REDIS_IN_SANDBOX, REQUIRE_REDIS: '1' } : redis === 'shared' ? { REDIS_URL, REQUIRE_REDIS: '1' } : { REDIS_URL: 'redis://127.0.0.1:1', REQUIRE_REDIS: '0' };
     for (const m of modules) {
-      o.onProgress?.(m);
+      o.onProgress?.(`${m} suite`);
       const s: SandboxSpec = { ...spec, redis: redis === 'private' && m === 'persistence' };
       const partial = path.join(spec.gradingDir, '.grader', `partial-${m}.jsonl`);
       const run = await runSuite(m, {
@@ -105,11 +105,11 @@ export async function gradeSubmission(o: GradeOptions): Promise<GradeReport> {
     }
     const hasStreaming = existsSync(path.join(spec.gradingDir, 'modules', 'streaming', 'exercises', 'index.ts'));
     if (o.ttft) {
-      o.onProgress?.('TTFT');
+      o.onProgress?.('TTFT against the reference');
       ttft = hasStreaming ? await scoreTtft(spec, sandboxEnv(spec, {}), o.ttftOptions ?? defaultTtftOptions) : { status: 'failed', speed: 0, rounds: 0, providers: [], message: 'no modules/streaming/exercises/index.ts to measure', duration: 0 };
     }
     if (o.milestone) {
-      o.onProgress?.('milestone');
+      o.onProgress?.('milestone conformance');
       milestone = await gradeMilestone({ root: o.root, inspection, url: o.milestoneUrl, spec, timeoutMs: o.timeoutMs });
     }
     flags.push(...networkFlags(spec, caps.level));

@@ -34,7 +34,7 @@ export function createProgress(total: number, stream: NodeJS.WriteStream = proce
     stage(name, stage) {
       running.set(name, stage);
       if (live) draw();
-      else stream.write(`grading ${name}: ${stage}\n`);
+      else stream.write(`${name}: ${stage}...\n`);
     },
     done(name, summary) {
       running.delete(name);
