@@ -12,7 +12,8 @@ import { loadCatalogue } from '../modules/catalogue.ts';
 const repo = path.resolve(import.meta.dirname, '..');
 let work: string;
 const catalogue = await loadCatalogue();
-const module = catalogue.find((m) => m.name === 'state') ?? catalogue[0];
+// The first exercise in course order is what a new learner is sent to.
+const module = catalogue[0];
 const exercise = module.exercises[0];
 
 function wb(args: string[]) {

@@ -244,7 +244,9 @@ async function main(): Promise<void> {
   for (const line of findings) print(`- ${line}`);
 
   mkdirSync(out, { recursive: true });
-  const results = { lab: '01-ttft', createdAt, settings, samples, summary: rows, comparisons, conclusion: findings };
+  // The lab has made its point when, for every provider measured, streaming's first token came clearly sooner.
+  const passed = (settings.speed > 0 || Boolean(settings.live)) && comparisons.length > 0 && comparisons.every((c) => c.firstTokenSooner >= 2);
+  const results = { lab: '01-ttft', createdAt, settings, samples, summary: rows, comparisons, conclusion: findings, passed };
   writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(path.join(out, 'report.md'), markdownReport(settings, rows, comparisons, samples, createdAt));
   print();
