@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { loadTarget } from '../shared/target.ts';
-import { exercise } from '../shared/suite.ts';
+import { exercise, rejection } from '../shared/suite.ts';
 import type { ContentBlock, ContextMessage, StoredSummary, Summariser, UnstampedMessage } from './reference/index.ts';
 import type { ProviderMock } from '../../fixtures/sim/index.ts';
 
@@ -30,16 +30,6 @@ function caught(fn: () => unknown): unknown {
     return error;
   }
   throw new Error('Expected the call to throw, but it returned normally.');
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'NotImplemented') throw error;
-    return error;
-  }
-  throw new Error('Expected the promise to reject, but it resolved.');
 }
 
 /** A stored message with a hand-picked count: window tests need no tokenizer. */

@@ -6,10 +6,11 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { NewMessage } from './reference/index.ts';
+import { eventually as retryUntil } from '../../test-support/eventually.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { sleep } from '../../test-support/eventually.ts';
 
 /**
  * Expect `run` to fail with an instance of `cls`; return the error. Any other
@@ -28,17 +29,7 @@ export async function rejects<E extends Error>(cls: abstract new (...args: never
 }
 
 /** Retry `probe` until it stops throwing (or `ms` pass, then its last error is thrown). */
-export async function eventually<T>(probe: () => Promise<T>, ms = 5000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await probe();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(50);
-    }
-  }
-}
+export const eventually = <T>(probe: () => Promise<T>, ms = 5000): Promise<T> => retryUntil(probe, ms, 50);
 
 /** Turn n: [user "u<n>", assistant "a<n>"] with token counts and usage. */
 export function turn(n: number, label = ''): NewMessage[] {
@@ -48,17 +39,8 @@ export function turn(n: number, label = ''): NewMessage[] {
   ];
 }
 
-/** A deterministic random generator (mulberry32), so a failing run can be replayed from its seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic random generator (the simulator's mulberry32), so a failing run can be replayed from its seed. */
+export { seededRandom as seeded } from '../../fixtures/sim/random.ts';
 
 // ---------------------------------------------------------------- Redis
 

@@ -12,7 +12,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startProviderMock, activeReplays, type ProviderMock } from '../../fixtures/sim/index.ts';
 import { loadTarget } from '../shared/target.ts';
-import { exercise } from '../shared/suite.ts';
+import { exercise, rejection } from '../shared/suite.ts';
 import type { AnthropicWireEvent, ChatEvent, ReplyStream, SseEvent } from './reference/index.ts';
 
 const impl = await loadTarget<typeof import('./reference/index.ts')>('streaming');
@@ -202,21 +202,6 @@ async function settles<T>(promise: Promise<T>, what: string, ms = 3000): Promise
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * The error a promise rejects with. A NotImplemented error is rethrown as it
- * is, so an unfinished exercise reports its own message (and hint command),
- * not "NotImplemented is not an instance of ...".
- */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error && error.name === 'NotImplemented') throw error;
-    return error;
-  }
-  throw new Error('Expected a rejection, but the promise resolved.');
 }
 
 /** Read an iterator to its end; resolves with how many items were left, or rejects with its error. */

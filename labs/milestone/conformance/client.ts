@@ -4,6 +4,7 @@
  * comments), and every event must be one JSON object in `data:`.
  */
 import { decodeSse } from '../../../modules/streaming/reference/index.ts';
+import { eventually as retryUntil } from '../../../test-support/eventually.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -149,17 +150,7 @@ export async function turn(base: string, id: string, message: string, extra: Jso
   return r;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { sleep } from '../../../test-support/eventually.ts';
 
 /** Retry `probe` until it stops throwing, or `ms` pass (then its last error). Not a timed assertion: a wait for an outcome. */
-export async function eventually<T>(probe: () => Promise<T>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await probe();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(100);
-    }
-  }
-}
+export const eventually = <T>(probe: () => Promise<T>, ms = 20_000): Promise<T> => retryUntil(probe, ms, 100);
