@@ -30,7 +30,7 @@ export interface ContextDecision {
   turns: number;
   /** Leading turns not sent word for word (dropped by the window, or folded into the summary). */
   droppedTurns: number;
-  /** Local estimate (js-tiktoken, cookbook overhead) of the input tokens of what is sent. */
+  /** Local estimate (a tiktoken encoding, cookbook overhead) of the input tokens of what is sent. */
   estimatedInputTokens: number;
   /** The same estimate had the whole history been sent. */
   fullHistoryTokens: number;

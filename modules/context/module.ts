@@ -11,7 +11,7 @@ export const context: ModuleMeta = {
   exercises: [
     {
       id: 'count-tokens',
-      title: 'Count tokens with js-tiktoken, building each encoder once',
+      title: "Count tokens with tiktoken's encodings, building each encoder once",
       file: 'exercises/tokens.ts',
       lesson: 'Tokens and tiktoken',
       hints: [
