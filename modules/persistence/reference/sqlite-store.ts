@@ -44,18 +44,25 @@ interface ConversationRow {
 }
 
 const SESSION_COLUMNS = 'id, system_prompt, created_at, updated_at, last_seq, turns, tokens_in, tokens_out';
-/**
- * The message columns, in one order for INSERT and SELECT. Reads return each
- * row as a tuple in this order (`.raw(true)`): better-sqlite3 builds an array
- * per row much faster than an object with named keys, which matters when a
- * history is 10,000 messages. MessageTuple and toStored follow this order.
- */
+
+/** The message columns, in the order INSERT binds them. */
 const MESSAGE_COLUMNS = 'seq, role, content, created_at, tokens, usage_in, usage_out, status, client_id';
 
-type MessageTuple = [
+/**
+ * Reading many messages fast. better-sqlite3 pays for every value it hands to
+ * JavaScript (a call into V8 each, plus an array or object per row), and a
+ * 10,000-message history is 90,000 values: most of the time of a load. So a
+ * read is two statements on one snapshot: the contents as one plucked column
+ * (one value per row), and all the other fields as ONE JSON array of tuples
+ * that SQLite builds and JSON.parse reads in one go. (The contents stay out of
+ * the JSON: escaping and parsing megabytes of text costs more than it saves.)
+ * FIELD_COLUMNS fixes the tuple order; FieldTuple and toStored follow it.
+ */
+const FIELD_COLUMNS = 'seq, role, created_at, tokens, usage_in, usage_out, status, client_id';
+
+type FieldTuple = [
   seq: number,
   role: Role,
-  content: string,
   createdAt: string,
   tokens: number | null,
   usageIn: number | null,
@@ -76,16 +83,16 @@ function toInfo(r: ConversationRow): SessionInfo {
   };
 }
 
-function toStored(r: MessageTuple): StoredMessage {
+function toStored(f: FieldTuple, content: string): StoredMessage {
   return {
-    seq: r[0],
-    role: r[1],
-    content: r[2],
-    createdAt: r[3],
-    tokens: r[4],
-    usage: r[5] === null || r[6] === null ? null : { input: r[5], output: r[6] },
-    status: r[7],
-    clientId: r[8],
+    seq: f[0],
+    role: f[1],
+    content,
+    createdAt: f[2],
+    tokens: f[3],
+    usage: f[4] === null || f[5] === null ? null : { input: f[4], output: f[5] },
+    status: f[6],
+    clientId: f[7],
   };
 }
 
@@ -122,12 +129,14 @@ export class SqliteStore implements SessionStore {
         `UPDATE conversations SET last_seq = ?, updated_at = ?,
            turns = turns + ?, tokens_in = tokens_in + ?, tokens_out = tokens_out + ? WHERE id = ?`,
       ),
-      messagesFrom: db
-        .prepare<[string, number], MessageTuple>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq >= ? ORDER BY seq`)
-        .raw(true),
-      messagesBetween: db
-        .prepare<[string, number, number], MessageTuple>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`)
-        .raw(true),
+      contentsBetween: db
+        .prepare<[string, number, number], string>('SELECT content FROM messages WHERE conversation_id = ? AND seq BETWEEN ? AND ? ORDER BY seq')
+        .pluck(),
+      fieldsBetween: db
+        .prepare<[string, number, number], string>(
+          `SELECT json_group_array(json_array(${FIELD_COLUMNS})) FROM messages WHERE conversation_id = ? AND seq BETWEEN ? AND ?`,
+        )
+        .pluck(),
       nthLastUserSeq: db.prepare<[string, number], { seq: number }>(
         "SELECT seq FROM messages WHERE conversation_id = ? AND role = 'user' ORDER BY seq DESC LIMIT 1 OFFSET ?",
       ),
@@ -147,7 +156,7 @@ export class SqliteStore implements SessionStore {
       if (w.key !== null) {
         const done = this.sql.findWrite.get(sessionId, w.key);
         if (done) {
-          return this.sql.messagesBetween.all(sessionId, done.first_seq, done.first_seq + done.count - 1).map(toStored);
+          return this.messagesBetween(sessionId, done.first_seq, done.first_seq + done.count - 1);
         }
       }
       const now = nowIso();
@@ -175,10 +184,11 @@ export class SqliteStore implements SessionStore {
 
     // Reads in one (deferred) transaction see one consistent snapshot.
     this.historyTx = db.transaction((sessionId: string, lastTurns: number | undefined): StoredMessage[] => {
-      if (!this.sql.getSession.get(sessionId)) throw new SessionNotFoundError(sessionId);
+      const session = this.sql.getSession.get(sessionId);
+      if (!session) throw new SessionNotFoundError(sessionId);
       if (lastTurns === 0) return [];
       const from = lastTurns === undefined ? 0 : (this.sql.nthLastUserSeq.get(sessionId, lastTurns - 1)?.seq ?? 0);
-      return this.sql.messagesFrom.all(sessionId, from).map(toStored);
+      return this.messagesBetween(sessionId, from, session.last_seq);
     });
 
     const clear = db.transaction((sessionId: string): void => {
@@ -188,6 +198,25 @@ export class SqliteStore implements SessionStore {
       this.sql.resetSession.run(nowIso(), sessionId);
     });
     this.clearTx = (sessionId) => clear.immediate(sessionId);
+  }
+
+  /**
+   * Messages first..last of a session, in seq order. Call it inside a
+   * transaction, so that its two reads see the same rows.
+   */
+  private messagesBetween(sessionId: string, first: number, last: number): StoredMessage[] {
+    const contents = this.sql.contentsBetween.all(sessionId, first, last);
+    const fields = JSON.parse(this.sql.fieldsBetween.get(sessionId, first, last) ?? '[]') as FieldTuple[];
+    // SQL does not promise the order in which an aggregate sees its rows. SQLite reads
+    // them along the (conversation_id, seq) key, so they come in seq order; make sure
+    // of it (cheaper than ORDER BY in SQL) before pairing fields and contents by position.
+    for (let i = 1; i < fields.length; i++) {
+      if (fields[i][0] < fields[i - 1][0]) {
+        fields.sort((x, y) => x[0] - y[0]);
+        break;
+      }
+    }
+    return fields.map((f, i) => toStored(f, contents[i]));
   }
 
   /** Run one operation: refuse after close, and report "busy/locked/disk" as StoreUnavailableError. */
