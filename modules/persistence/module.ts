@@ -29,7 +29,7 @@ export const persistence: ModuleMeta = {
       hints: [
         'PRAGMA user_version is a number SQLite keeps in the file header for you. Read it (`db.pragma(\'user_version\', { simple: true })`), compare it with SCHEMA_VERSION, and run only the MIGRATIONS with a greater version.',
         'Put the loop and `db.pragma(`user_version = ${SCHEMA_VERSION}`)` in `db.transaction(() => { ... })` and call it with `.immediate()`: if a statement throws, everything rolls back. Read user_version again inside: another process may have migrated while you waited for the lock. Wrap errors that are not StoreErrors in `new StoreError(\'migration_failed\', ...)`.',
-        "openDatabase: `new Database(path)` inside try/catch (failure: StoreUnavailableError('sqlite', ...)); then `db.pragma('busy_timeout = 5000')`, `db.pragma('journal_mode = WAL')`, `db.pragma('synchronous = FULL')` (NORMAL when asked), `db.pragma('foreign_keys = ON')`, `migrate(db)`; if any of that throws, `db.close()` and rethrow.",
+        "openDatabase: `new Database(path)` inside try/catch (failure: StoreUnavailableError('sqlite', ...)); then `db.pragma('busy_timeout = 5000')`, `db.pragma('journal_mode = WAL')`, `db.pragma('synchronous = NORMAL')` (FULL when asked), `db.pragma('foreign_keys = ON')`, `migrate(db)`; if any of that throws, `db.close()` and rethrow.",
       ],
       checklist: ['sqlite-history'],
     },

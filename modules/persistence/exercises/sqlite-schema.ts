@@ -126,9 +126,14 @@ export function migrate(db: Database.Database): MigrationResult {
 
 export interface OpenDatabaseOptions {
   /**
-   * 'full' (default): a save that returned survives a power cut.
-   * 'normal': in WAL mode it survives a process crash but may lose the last
-   * commits on a power cut; fewer fsyncs.
+   * How hard a commit waits for the disk (the database is WAL, where SQLite
+   * itself recommends 'normal'):
+   * - 'normal' (default): no fsync per commit; the WAL is synced at
+   *   checkpoints. A save that returned survives a crash or kill of the
+   *   process, and the file is never corrupted, but the last commits may be
+   *   lost if the machine loses power or the OS crashes.
+   * - 'full': every commit fsyncs the WAL, so a save that returned survives a
+   *   power cut too, at the price of a disk flush per save.
    */
   synchronous?: 'full' | 'normal';
   /** How long a writer waits for another's lock before giving up. Default 5000. */
@@ -137,7 +142,7 @@ export interface OpenDatabaseOptions {
 
 /**
  * Open the one connection the store will keep, configure it, migrate it:
- * busy_timeout, journal_mode = WAL, synchronous (FULL or NORMAL),
+ * busy_timeout, journal_mode = WAL, synchronous (NORMAL, or FULL when asked),
  * foreign_keys = ON, then migrate(db). A file that cannot be opened:
  * StoreUnavailableError('sqlite', ...). If anything after opening fails,
  * close the connection before rethrowing.

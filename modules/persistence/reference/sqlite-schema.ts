@@ -141,9 +141,14 @@ export function migrate(db: Database.Database): MigrationResult {
 
 export interface OpenDatabaseOptions {
   /**
-   * 'full' (default): a save that returned survives a power cut.
-   * 'normal': in WAL mode it survives a process crash but may lose the last
-   * commits on a power cut; fewer fsyncs.
+   * How hard a commit waits for the disk (the database is WAL, where SQLite
+   * itself recommends 'normal'):
+   * - 'normal' (default): no fsync per commit; the WAL is synced at
+   *   checkpoints. A save that returned survives a crash or kill of the
+   *   process, and the file is never corrupted, but the last commits may be
+   *   lost if the machine loses power or the OS crashes.
+   * - 'full': every commit fsyncs the WAL, so a save that returned survives a
+   *   power cut too, at the price of a disk flush per save.
    */
   synchronous?: 'full' | 'normal';
   /** How long a writer waits for another's lock before giving up. Default 5000. */
@@ -153,8 +158,9 @@ export interface OpenDatabaseOptions {
 /**
  * Open one connection for the life of the store and configure it: wait on
  * locks (busy_timeout), write-ahead log (WAL: readers do not block the writer,
- * a commit is one append), the chosen synchronous level, foreign keys on
- * (SQLite leaves them off). Then migrate. ':memory:' works too (no WAL there).
+ * a commit is one append), synchronous NORMAL unless FULL is asked for,
+ * foreign keys on (SQLite leaves them off). Then migrate. ':memory:' works
+ * too (no WAL there).
  */
 export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Database.Database {
   let db: Database.Database;
@@ -166,7 +172,7 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Data
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${opts.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
     migrate(db);
     return db;
