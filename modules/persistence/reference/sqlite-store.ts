@@ -49,9 +49,9 @@ const SESSION_COLUMNS = 'id, system_prompt, created_at, updated_at, last_seq, tu
 const MESSAGE_COLUMNS = 'seq, role, content, created_at, tokens, usage_in, usage_out, status, client_id';
 
 /**
- * Reading many messages fast. better-sqlite3 pays for every value it hands to
- * JavaScript (a call into V8 each, plus an array or object per row), and a
- * 10,000-message history is 90,000 values: most of the time of a load. So a
+ * Reading many messages fast. On Node 20, better-sqlite3 pays for every value
+ * it hands to JavaScript (a call into V8 each, plus an array or object per
+ * row), and a 10,000-message history is 90,000 values: most of a load. So a
  * read is two statements on one snapshot: the contents as one plucked column
  * (one value per row), and all the other fields as ONE JSON array of tuples
  * that SQLite builds and JSON.parse reads in one go. (The contents stay out of
