@@ -3,6 +3,10 @@
  * from `npm run provider`) or a live provider with a key. Either way the
  * server talks to it through the real SDKs and the state module's adapters.
  *
+ * Over the network (the simulator over HTTP, a live provider) the SDKs get
+ * upstreamFetch: node:http with keep-alive, which adds less to the first
+ * token than Node 20's global fetch.
+ *
  * In-process, the simulator is handed to the SDKs as their `fetch` function
  * rather than through MSW: MSW intercepts every fetch in the process (tests
  * that call the server from the same process would be refused), while an SDK
@@ -12,6 +16,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { Simulator } from '../../../fixtures/sim/index.ts';
 import { anthropicAdapter, openaiAdapter, type ChatAdapter } from '../../../modules/state/reference/index.ts';
+import { upstreamFetch, type FetchLike } from './upstream-fetch.ts';
 import { MODELS, type ServerConfig, type Wire } from './config.ts';
 
 export interface ProviderHandle {
@@ -22,6 +27,8 @@ export interface ProviderHandle {
   description: string;
   /** The in-process simulator, when there is one (tests inject faults through it). */
   sim: Simulator | null;
+  /** Close idle upstream connections (on shutdown). */
+  close(): void;
 }
 
 type ProviderConfig = Pick<ServerConfig, 'provider' | 'simUrl' | 'simWire' | 'simSpeed' | 'model' | 'summaryModel'>;
@@ -30,7 +37,7 @@ export function openProvider(config: ProviderConfig, env: NodeJS.ProcessEnv = pr
   const wire: Wire = config.provider === 'sim' ? config.simWire : config.provider;
   const model = config.model ?? MODELS[wire].chat;
   const summaryModel = config.summaryModel ?? MODELS[wire].cheap;
-  const build = (options: { baseURL?: string; apiKey: string; fetch?: (input: string | URL | Request, init?: RequestInit) => Promise<Response> }): ChatAdapter =>
+  const build = (options: { baseURL?: string; apiKey: string; fetch: FetchLike }): ChatAdapter =>
     wire === 'anthropic' ? anthropicAdapter(new Anthropic(options)) : openaiAdapter(new OpenAI({ ...options, baseURL: options.baseURL && `${options.baseURL}/v1` }));
 
   if (config.provider === 'sim' && config.simUrl === null) {
@@ -50,15 +57,16 @@ export function openProvider(config: ProviderConfig, env: NodeJS.ProcessEnv = pr
       summaryModel,
       description: `offline simulator in-process (${wire} wire, speed ${config.simSpeed}, ${sim.cassettes.length} cassettes), model ${model}`,
       sim,
+      close: () => {},
     };
   }
+  const upstream = upstreamFetch();
   if (config.provider === 'sim') {
     const baseURL = (config.simUrl ?? '').replace(/\/+$/, '').replace(/\/v1$/, '');
-    return { adapter: build({ baseURL, apiKey: 'sim' }), model, summaryModel, description: `simulator at ${baseURL} (${wire} wire), model ${model}`, sim: null };
+    return { adapter: build({ baseURL, apiKey: 'sim', fetch: upstream }), model, summaryModel, description: `simulator at ${baseURL} (${wire} wire), model ${model}`, sim: null, close: upstream.close };
   }
   const keyName = wire === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'OPENAI_API_KEY';
   const apiKey = env[keyName];
   if (!apiKey) throw new Error(`--provider ${wire} needs ${keyName} in the environment (a key is never taken as a flag: flags show up in process lists).`);
-  const adapter = wire === 'anthropic' ? anthropicAdapter(new Anthropic({ apiKey })) : openaiAdapter(new OpenAI({ apiKey }));
-  return { adapter, model, summaryModel, description: `${wire} (live), model ${model}`, sim: null };
+  return { adapter: build({ apiKey, fetch: upstream }), model, summaryModel, description: `${wire} (live), model ${model}`, sim: null, close: upstream.close };
 }

@@ -71,6 +71,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       );
     });
   } catch (e) {
+    provider.close();
     await store.close();
     throw e;
   }
@@ -87,6 +88,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 500).unref())]);
       httpServer.closeAllConnections();
       await stopped;
+      provider.close();
       await store.close();
     })());
 
