@@ -5,7 +5,7 @@
  * store's saveTurn as its onTurn. One generation per session at a time, in
  * this process (a second one gets 409).
  */
-import { countSystemTokens, encodingForModel, type Encoding } from '../../../modules/context/reference/index.ts';
+import { countSystemTokens, encoderFor, encodingForModel, type Encoding } from '../../../modules/context/reference/index.ts';
 import type { SessionInfo, SessionStore, StoredMessage } from '../../../modules/persistence/reference/index.ts';
 import { ConversationManager, InvalidHistoryError, type ChatAdapter } from '../../../modules/state/reference/index.ts';
 import type { DisconnectPolicy } from './config.ts';
@@ -53,6 +53,7 @@ export class ChatService {
   constructor(options: ChatServiceOptions) {
     this.#o = options;
     this.#encoding = encodingForModel(options.model);
+    encoderFor(this.#encoding); // built now, at start-up, not on the first message (it takes ~0.1-0.5 s)
   }
 
   get policy(): ContextPolicy {
@@ -69,16 +70,17 @@ export class ChatService {
     if (this.#closing) throw new ApiError(503, 'shutting_down', 'The server is shutting down; try again in a moment.');
     const messageTokens = tokensOf('user', input.message, this.#encoding);
     let info: SessionInfo;
+    let systemTokens: number;
     if (idParam === 'new') {
       const systemPrompt = input.systemPrompt ?? '';
-      this.#checkFits(systemPrompt, messageTokens); // before the session exists: a refusal leaves nothing behind
+      systemTokens = this.#checkFits(systemPrompt, messageTokens); // before the session exists: a refusal leaves nothing behind
       info = await this.#o.store.createSession({ systemPrompt });
     } else {
       info = await this.#session(checkSessionId(idParam));
       if (input.systemPrompt !== undefined) {
         throw new ApiError(409, 'system_prompt_not_allowed', 'A system_prompt is accepted on the first message of a session only (POST /chat/stream/new). Leave it out here.');
       }
-      this.#checkFits(info.systemPrompt, messageTokens);
+      systemTokens = this.#checkFits(info.systemPrompt, messageTokens);
     }
     const id = info.id;
     if (this.#active.has(id)) throw new ApiError(409, 'session_busy', 'This session is already generating a reply. Wait for its done event, or POST /sessions/{id}/stop.');
@@ -96,7 +98,7 @@ export class ChatService {
     this.#active.set(id, generation); // reserved, with no await since the check above
     try {
       const stored = await this.#o.store.loadHistory(id);
-      generation.begin(this.#manager(info, stored, messageTokens, generation));
+      generation.begin(this.#manager(info, systemTokens, stored, messageTokens, generation));
     } catch (error) {
       this.#active.delete(id);
       if (error instanceof InvalidHistoryError) {
@@ -108,14 +110,16 @@ export class ChatService {
     return { sessionId: id, generation };
   }
 
-  #checkFits(systemPrompt: string, messageTokens: number): void {
+  /** The system prompt's tokens, after checking that it and the message fit on their own. */
+  #checkFits(systemPrompt: string, messageTokens: number): number {
     const systemTokens = countSystemTokens(systemPrompt, { encoding: this.#encoding });
     if (!fitsAlone(this.#o.context, systemTokens, messageTokens)) {
       throw new ApiError(413, 'context_overflow', `The system prompt and this message alone (${systemTokens + messageTokens} tokens) exceed the context limit of ${this.#o.context.maxTokens} tokens. Send a shorter message.`);
     }
+    return systemTokens;
   }
 
-  #manager(info: SessionInfo, stored: StoredMessage[], messageTokens: number, generation: Generation): ConversationManager {
+  #manager(info: SessionInfo, systemTokens: number, stored: StoredMessage[], messageTokens: number, generation: Generation): ConversationManager {
     const { store, adapter, model, maxTokens } = this.#o;
     const encoding = this.#encoding;
     return ConversationManager.fromHistory(toTurnInputs(stored), {
@@ -128,7 +132,7 @@ export class ChatService {
         encoding,
         stored: toContextMessages(stored, encoding),
         pendingTokens: messageTokens,
-        systemTokens: countSystemTokens(info.systemPrompt, { encoding }),
+        systemTokens,
         sessionId: info.id,
         summaries: this.#summaries,
         summariser: { adapter, model: this.#o.summaryModel, signal: generation.signal },
