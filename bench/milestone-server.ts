@@ -48,7 +48,7 @@ export interface Level {
 }
 
 export const LEVELS: Level[] = [
-  { concurrency: 1, speed: 0.25, repeats: 30, rampMs: 0, directEvery: 1 },
+  { concurrency: 1, speed: 0.25, repeats: 100, rampMs: 0, directEvery: 1 },
   { concurrency: 100, speed: 6, repeats: 3, rampMs: 1500, directEvery: 1 },
   { concurrency: 1000, speed: 20, repeats: 1, rampMs: 6000, directEvery: 5 },
 ];
@@ -94,7 +94,9 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
     const { direct, through } = specs(sim.url, srv.url);
 
     // Sessions, one per concurrent stream, each with one turn already (simulator instant meanwhile).
-    const need = Math.max(...levels.map((l) => l.concurrency));
+    // At concurrency 1 the pairs take turns over 100 sessions, so no session's history grows long
+    // (the server reads the whole history per message: a growing one would be a different measurement).
+    const need = Math.max(100, ...levels.map((l) => l.concurrency));
     progress(`creating ${need} sessions (simulator instant)`);
     sim.sim.speed = 0;
     const sessions: string[] = [];
@@ -125,7 +127,7 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
           for (const which of order) {
             arrivals.length = 0;
             const sent = performance.now();
-            const r = await runStream(agent, which === 'server' ? through(sessions[0]) : direct());
+            const r = await runStream(agent, which === 'server' ? through(sessions[i % sessions.length]) : direct());
             record(which === 'server' ? res.server : res.direct, r, which);
             if (!r.error && arrivals.length > 0) inbound[which].push(arrivals[0] - sent);
           }
