@@ -1,6 +1,6 @@
 import { startProviderServer, type ProviderServer } from '../fixtures/sim/index.ts';
 import { fmtMs, round } from './measure.ts';
-import { ServerChild, serverConfig, specs } from './server-process.ts';
+import { ServerChild, serverConfig, specs, startProxyChild } from './server-process.ts';
 import { measureServerMemory, memoryRow } from './server-memory.ts';
 import { tempDir } from './sqlite-store.ts';
 import { ramp, runStream, streamingAgent, type StreamResult } from './stream-client.ts';
@@ -49,8 +49,8 @@ export interface Level {
 
 export const LEVELS: Level[] = [
   { concurrency: 1, speed: 0.25, repeats: 100, rampMs: 0, directEvery: 1 },
-  { concurrency: 100, speed: 6, repeats: 3, rampMs: 1500, directEvery: 1 },
-  { concurrency: 1000, speed: 20, repeats: 1, rampMs: 6000, directEvery: 5 },
+  { concurrency: 100, speed: 6, repeats: 10, rampMs: 1500, directEvery: 1 },
+  { concurrency: 1000, speed: 20, repeats: 3, rampMs: 6000, directEvery: 5 },
 ];
 
 export interface LevelResult {
@@ -64,6 +64,8 @@ export interface LevelResult {
    * fixed first-token offset plus the way back.
    */
   inbound?: { server: number[]; direct: number[] };
+  /** Concurrency 1 only: TTFT through a bare pass-through proxy (the floor for a second hop), same run. */
+  proxy?: number[];
 }
 
 export interface ServerBenchOptions {
@@ -77,6 +79,7 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
   const tmp = tempDir();
   let sim: ProviderServer | null = null;
   let server: ServerChild | null = null;
+  let proxy: { url: string; close: () => void } | null = null;
   const agent = streamingAgent();
   try {
     sim = await startProviderServer({ speed: 0, cassettes: false });
@@ -120,19 +123,28 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
       for (let i = 0; i < 3; i++) await Promise.all([runStream(agent, through(sessions[0])), runStream(agent, direct())]);
 
       if (level.concurrency === 1) {
-        progress(`1 stream at a time: ${level.repeats} pairs, server and direct alternating (speed ${level.speed})`);
+        proxy ??= await startProxyChild(sim.url);
+        const viaProxy = { ...direct(), url: `${proxy.url}/v1/messages` };
+        progress(`1 stream at a time: ${level.repeats} rounds of server, direct and a bare proxy, in rotating order (speed ${level.speed})`);
         const inbound = { server: [] as number[], direct: [] as number[] };
+        const proxied: number[] = [];
+        const orders = [
+          ['server', 'direct', 'proxy'],
+          ['direct', 'proxy', 'server'],
+          ['proxy', 'server', 'direct'],
+        ] as const;
+        for (let i = 0; i < 3; i++) await runStream(agent, viaProxy);
         for (let i = 0; i < level.repeats; i++) {
-          const order = i % 2 === 0 ? (['server', 'direct'] as const) : (['direct', 'server'] as const);
-          for (const which of order) {
+          for (const which of orders[i % 3]) {
             arrivals.length = 0;
             const sent = performance.now();
-            const r = await runStream(agent, which === 'server' ? through(sessions[i % sessions.length]) : direct());
-            record(which === 'server' ? res.server : res.direct, r, which);
-            if (!r.error && arrivals.length > 0) inbound[which].push(arrivals[0] - sent);
+            const r = await runStream(agent, which === 'server' ? through(sessions[i % sessions.length]) : which === 'proxy' ? viaProxy : direct());
+            record(which === 'server' ? res.server : which === 'proxy' ? proxied : res.direct, r, which);
+            if (which !== 'proxy' && !r.error && arrivals.length > 0) inbound[which].push(arrivals[0] - sent);
           }
         }
         res.inbound = inbound;
+        res.proxy = proxied;
       } else {
         for (let wave = 0; wave < level.repeats; wave++) {
           progress(
@@ -160,6 +172,7 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
     return results;
   } finally {
     agent.destroy();
+    proxy?.close();
     await server?.close();
     await sim?.close();
     tmp.remove();
@@ -182,6 +195,13 @@ export function serverRows(results: LevelResult[]): BenchRow[] {
       extra.addedBeforeUpstreamMs = round(inS - inD);
       extra.addedRelayMs = round(addedMedian - (inS - inD));
       split = `; of the median, ${fmtMs(inS - inD)} before the simulator receives the server's request, ${fmtMs(addedMedian - (inS - inD))} relaying the first token`;
+    }
+    if (r.proxy && r.proxy.length > 0) {
+      // The floor: a second HTTP hop with nothing else (no framework, store, tokenizer or SDK).
+      const hop = quantile([...r.proxy].sort((a, b) => a - b), 0.5) - quantile(d, 0.5);
+      extra.bareProxyAddedMedianMs = round(hop);
+      extra.serverBeyondProxyMedianMs = round(addedMedian - hop);
+      split += `; a bare pass-through proxy in its own process adds +${fmtMs(hop)} median in the same run (the hop alone), so the server's own work is ${fmtMs(addedMedian - hop)}`;
     }
     rows.push({
       what: `milestone server: time added to the first token at ${r.concurrency.toLocaleString('en')} concurrent stream${r.concurrency > 1 ? 's' : ''}`,

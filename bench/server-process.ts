@@ -64,6 +64,20 @@ export class ServerChild {
   }
 }
 
+/** The bare pass-through proxy (proxy-child.ts) in its own process: the floor for a second hop. */
+export async function startProxyChild(target: string): Promise<{ url: string; close: () => void }> {
+  const child = fork(path.join(import.meta.dirname, 'proxy-child.ts'), [], {
+    execArgv: ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href],
+    env: { ...process.env, PROXY_TARGET: target },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m: { type: string; url: string }) => resolve(m.url));
+    child.once('exit', (code) => reject(new Error(`the proxy child exited (${code}) before it was ready`)));
+  });
+  return { url, close: () => child.kill() };
+}
+
 /** The simulator over HTTP in this process, and the request specs for both paths. */
 export function specs(simUrl: string, serverUrl: string) {
   return {
