@@ -1,4 +1,4 @@
-import net from 'node:net';
+import { startTcpProxy } from '../test-support/tcp-proxy.ts';
 
 /**
  * A counting TCP proxy in front of Redis: it forwards bytes both ways and
@@ -76,58 +76,37 @@ export class RespCommandReader {
 /**
  * `delayMs` holds every chunk that long in each direction (Node timers: at
  * least 1 ms), to stand in for a Redis across a network instead of on loopback.
+ * The pass-through itself is test-support's TCP proxy; this adds the counting.
  */
 export async function startCountingProxy(target: { host: string; port: number }, options: { delayMs?: number } = {}): Promise<CountingProxy> {
-  const delay = options.delayMs ?? 0;
-  const forward = (to: net.Socket, chunk: Buffer) => {
-    if (delay > 0) setTimeout(() => to.write(chunk), delay);
-    else to.write(chunk);
-  };
   const trips: RoundTrip[] = [];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target);
-    sockets.add(client).add(upstream);
-    const reader = new RespCommandReader();
-    let current: RoundTrip | null = null;
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-    client.on('data', (chunk: Buffer) => {
-      if (current === null) {
-        current = { commands: [], bytes: 0 };
-        trips.push(current);
-      }
-      current.bytes += chunk.length;
-      current.commands.push(...reader.feed(chunk));
-      forward(upstream, chunk);
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      current = null; // the server answered: the next client bytes start a new round trip
-      forward(client, chunk);
-    });
+  const proxy = await startTcpProxy(target, {
+    delayMs: options.delayMs,
+    tap: () => {
+      const reader = new RespCommandReader();
+      let current: RoundTrip | null = null;
+      return {
+        fromClient: (chunk) => {
+          if (current === null) {
+            current = { commands: [], bytes: 0 };
+            trips.push(current);
+          }
+          current.bytes += chunk.length;
+          current.commands.push(...reader.feed(chunk));
+        },
+        fromServer: () => {
+          current = null; // the server answered: the next client bytes start a new round trip
+        },
+      };
+    },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
   return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
+    port: proxy.port,
+    url: `redis://127.0.0.1:${proxy.port}`,
     trips,
     reset: () => {
       trips.length = 0;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => proxy.close(),
   };
 }

@@ -3,7 +3,8 @@ import net from 'node:net';
 /**
  * A TCP pass-through in front of a real service (Redis, a provider server),
  * for outage tests: down() drops every connection and refuses new ones, up()
- * accepts again on the same port. The service itself is never touched, so
+ * accepts again on the same port. Options add a delay (a network instead of
+ * loopback) and taps on the bytes (the Redis bench counts round trips). The service itself is never touched, so
  * other tests sharing it are unaffected.
  */
 export interface TcpProxy {
@@ -25,7 +26,19 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+export interface TcpProxyOptions {
+  /** Hold every chunk this long in each direction (Node timers: at least 1 ms), to stand in for a network. */
+  delayMs?: number;
+  /** Called once per connection; its taps see every chunk before it is forwarded (e.g. to count round trips). */
+  tap?: () => { fromClient?(chunk: Buffer): void; fromServer?(chunk: Buffer): void };
+}
+
+export async function startTcpProxy(target: { host: string; port: number }, options: TcpProxyOptions = {}): Promise<TcpProxy> {
+  const delay = options.delayMs ?? 0;
+  const forward = (to: net.Socket, chunk: Buffer) => {
+    if (delay > 0) setTimeout(() => to.write(chunk), delay);
+    else to.write(chunk);
+  };
   const sockets = new Set<net.Socket>();
   let server: net.Server | null = null;
   let port = 0;
@@ -45,9 +58,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
         };
         client.on('error', drop).on('close', drop);
         upstream.on('error', drop).on('close', drop);
-        client.pipe(upstream);
+        const tap = options.tap?.();
+        client.on('data', (chunk: Buffer) => {
+          tap?.fromClient?.(chunk);
+          forward(upstream, chunk);
+        });
         upstream.on('data', (chunk: Buffer) => {
-          if (!muted) client.write(chunk);
+          tap?.fromServer?.(chunk);
+          if (!muted) forward(client, chunk);
         });
       });
       s.once('error', reject);
