@@ -19,6 +19,9 @@ export function rssOf(pid: number): number {
   return Number(line.replace(/\D+/g, '')) * 1024;
 }
 
+/** Extra Node flags for the server's process, e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it under load. */
+const nodeArgs = (): string[] => (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+
 export class ServerChild {
   private constructor(
     readonly child: ChildProcess,
@@ -28,7 +31,7 @@ export class ServerChild {
   static async start(config: Record<string, unknown>): Promise<ServerChild> {
     const child = fork(path.join(import.meta.dirname, 'server-child.ts'), [], {
       // tsx by absolute URL, so the child starts from any working directory.
-      execArgv: ['--expose-gc', '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href],
+      execArgv: ['--expose-gc', ...nodeArgs(), '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href],
       env: { ...process.env, BENCH_SERVER_CONFIG: JSON.stringify(config) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

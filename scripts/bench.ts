@@ -27,7 +27,11 @@ runMain(async () => {
       ['--only <ids>', `comma-separated subset: ${benches.map((b) => b.id).join(', ')} (the others' earlier results are kept)`],
       ['--out <dir>', 'where to write results.json and RESULTS.md (default: bench/)'],
     ],
-    examples: ['npm run bench', 'npm run bench -- --only context,tokens,sqlite,redis,growth'],
+    examples: [
+      'npm run bench',
+      'npm run bench -- --only context,tokens,sqlite,redis,growth',
+      "BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench -- --only server   (Node flags for the server's own process)",
+    ],
   });
   const wanted = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
   const unknown = wanted?.filter((id) => !benches.some((b) => b.id === id));
