@@ -240,7 +240,7 @@ export function serverRows(results: LevelResult[]): BenchRow[] {
 export const milestoneServer: Bench = {
   id: 'server',
   title: 'Milestone server: time added to the first token, and memory per open stream',
-  note: 'The server in a child process of its own, the simulator over HTTP in the bench process (synthetic model, slowed down at high concurrency so the streams stay open). TTFT added = first text event through the server minus first text event straight from the simulator, same prompt, interleaved, over 1, 100 and 1,000 concurrent streams. Memory: RSS from /proc/<pid>/status of a fresh server with 1,000 streams open minus idle, both after a full GC.',
+  note: 'The server in a child process of its own, warmed up with 500 replies, the simulator over HTTP in the bench process (synthetic model, slowed down at high concurrency so the streams stay open). TTFT added = first text event through the server minus first text event straight from the simulator, same prompt, interleaved, over 1, 100 and 1,000 concurrent streams; at 1 stream a bare node:http pass-through proxy in its own process is timed in the same rounds, the floor any second hop costs on this machine. Memory: RSS from /proc/<pid>/status of a fresh server with 1,000 streams open minus idle, both after a full GC.',
   async run(progress) {
     const rows = serverRows(await measureServer({ progress }));
     rows.push(memoryRow(await measureServerMemory(1000, progress)));
