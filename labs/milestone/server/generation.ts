@@ -127,9 +127,10 @@ export class Generation {
     this.#queue.detach();
   }
 
+  /** (Re)start the stall watchdog. Once it exists it is refreshed, not replaced: no new timer per token. */
   #kick(): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.abort('stall'), this.#options.stallTimeoutMs);
+    if (this.#timer === undefined) this.#timer = setTimeout(() => this.abort('stall'), this.#options.stallTimeoutMs);
+    else this.#timer.refresh();
   }
 
   /** The manager's stream as the streaming module's ReplyStream: deltas, then the final message's usage. */
