@@ -125,11 +125,15 @@ describe('cheap benches at tiny sizes', () => {
 describe('expensive benches: their rows', () => {
   it('server: TTFT added per level and memory per stream', () => {
     const rows = serverRows([
-      { concurrency: 1, server: [84, 85, 86], direct: [80, 81, 82], errors: [], inbound: { server: [3.5, 3.6], direct: [0.3, 0.4] } },
+      { concurrency: 1, server: [84, 85, 86], direct: [80, 81, 82], errors: [], inbound: { server: [3.5, 3.6], direct: [0.3, 0.4] }, proxy: [81.5, 81.6, 81.7] },
       { concurrency: 100, server: [100, 101], direct: [100, 100.5], errors: ['server: HTTP 503'] },
     ]);
     expect(rows.map((r) => r.met)).toEqual([false, false]);
     expect(rows[0].data.addedBeforeUpstreamMs).toBeCloseTo(3.2);
+    // The bare proxy's median (81.6) minus direct's (81): the hop alone; the rest (4 - 0.6) is the server's own.
+    expect(rows[0].data.bareProxyAddedMedianMs).toBeCloseTo(0.6);
+    expect(rows[0].data.serverBeyondProxyMedianMs).toBeCloseTo(3.4);
+    expect(rows[0].result).toContain('bare pass-through proxy');
     expectWellFormed(rows);
     const memory = memoryRow({ open: 1000, idleRss: 100 * 2 ** 20, openRss: 140 * 2 ** 20, idleHeap: 50 * 2 ** 20, openHeap: 90 * 2 ** 20, errors: [] });
     expect(memory.met).toBe(true);
