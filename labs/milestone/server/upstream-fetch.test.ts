@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProviderServer, type ProviderServer } from '../../../fixtures/sim/index.ts';
 import { rejection } from '../../../modules/shared/suite.ts';
@@ -114,7 +115,7 @@ describe('upstreamFetch', () => {
   });
 });
 
-describe('the Anthropic SDK over upstreamFetch', () => {
+describe('the SDKs over upstreamFetch', () => {
   let sim: ProviderServer;
   beforeAll(async () => {
     sim = await startProviderServer({ speed: 0, cassettes: false });
@@ -133,6 +134,23 @@ describe('the Anthropic SDK over upstreamFetch', () => {
     const error = await rejection(failing);
     expect(error).toBeInstanceOf(Anthropic.APIError);
     expect((error as InstanceType<typeof Anthropic.APIError>).status).toBe(529);
+  });
+
+  it('OpenAI: streams a chat completion with usage, and reports an HTTP error as the typed APIError with its status', async () => {
+    const client = new OpenAI({ apiKey: 'sim', baseURL: `${sim.url}/v1`, fetch: upstream, maxRetries: 0 });
+    const stream = await client.chat.completions.create({ model: 'gpt-4o', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'My name is Ada. Say hello.' }] });
+    let text = '';
+    let usage: OpenAI.CompletionUsage | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      usage = chunk.usage ?? usage;
+    }
+    expect(text.length).toBeGreaterThan(0);
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+
+    const error = await rejection(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi [[fault:rate_limit]]' }] }));
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(429);
   });
 
   it('turns a user abort mid-stream into APIUserAbortError', async () => {
