@@ -11,7 +11,7 @@ import { chatCorpus } from './corpus.ts';
 import { graderRows } from './grader.ts';
 import { growthExponent, growthRows, measureGrowth } from './growth.ts';
 import { compare, fmtMs } from './measure.ts';
-import { serverRows } from './milestone-server.ts';
+import { measureServer, serverRows } from './milestone-server.ts';
 import { measureRedis, redisRow } from './redis-store.ts';
 import { benches, mergeResults, resultsMarkdown } from './registry.ts';
 import { RespCommandReader } from './round-trips.ts';
@@ -122,18 +122,49 @@ describe('cheap benches at tiny sizes', () => {
   });
 });
 
+describe('the server bench, in miniature', () => {
+  // The real processes (simulator, server, bare proxy), a handful of streams: the plumbing works and nothing errs.
+  const levels = [
+    { concurrency: 1, speed: 0.02, repeats: 2, rampMs: 0, directEvery: 1 },
+    { concurrency: 3, speed: 0.05, repeats: 1, rampMs: 5, directEvery: 1 },
+  ];
+  for (const upstream of ['in-process', 'http'] as const) {
+    it(`measures TTFT through the server and straight from the simulator (${upstream})`, async () => {
+      const results = await measureServer({ upstream, levels, warmup: 4, minSessions: 3 });
+      expect(results.map((r) => [r.concurrency, r.server.length, r.direct.length, r.errors])).toEqual([
+        [1, 2, 2, []],
+        [3, 3, 3, []],
+      ]);
+      // Only over HTTP is there a second hop, and so a bare proxy to time.
+      expect(results[0].proxy?.length ?? 0).toBe(upstream === 'http' ? 2 : 0);
+      // Every stream waited for the simulator's first token (speed 0.02: 6.4 ms after the request).
+      for (const r of results) for (const t of [...r.server, ...r.direct]) expect(t).toBeGreaterThan(5);
+      expectWellFormed(serverRows(results, upstream));
+    }, 60_000);
+  }
+});
+
 describe('expensive benches: their rows', () => {
   it('server: TTFT added per level and memory per stream', () => {
-    const rows = serverRows([
-      { concurrency: 1, server: [84, 85, 86], direct: [80, 81, 82], errors: [], inbound: { server: [3.5, 3.6], direct: [0.3, 0.4] }, proxy: [81.5, 81.6, 81.7] },
-      { concurrency: 100, server: [100, 101], direct: [100, 100.5], errors: ['server: HTTP 503'] },
-    ]);
+    const rows = serverRows(
+      [
+        { concurrency: 1, server: [84, 85, 86], direct: [80, 81, 82], errors: [], proxy: [81.5, 81.6, 81.7] },
+        { concurrency: 100, server: [100, 101], direct: [100, 100.5], errors: ['server: HTTP 503'] },
+      ],
+      'http',
+    );
     expect(rows.map((r) => r.met)).toEqual([false, false]);
-    expect(rows[0].data.addedBeforeUpstreamMs).toBeCloseTo(3.2);
+    expect(rows[0].data.addedMedianMs).toBeCloseTo(4);
     // The bare proxy's median (81.6) minus direct's (81): the hop alone; the rest (4 - 0.6) is the server's own.
     expect(rows[0].data.bareProxyAddedMedianMs).toBeCloseTo(0.6);
     expect(rows[0].data.serverBeyondProxyMedianMs).toBeCloseTo(3.4);
     expect(rows[0].result).toContain('bare pass-through proxy');
+    expect(rows[0].what).toContain('over HTTP');
+    // In-process: no proxy floor; within the targets and without errors, met.
+    const inProcess = serverRows([{ concurrency: 1, server: [80.5, 81.5, 82.5], direct: [80, 81, 82], errors: [] }], 'in-process');
+    expect(inProcess[0].met).toBe(true);
+    expect(inProcess[0].what).toContain('in its process');
+    expect(inProcess[0].data.bareProxyAddedMedianMs).toBeUndefined();
     expectWellFormed(rows);
     const memory = memoryRow({ open: 1000, idleRss: 100 * 2 ** 20, openRss: 140 * 2 ** 20, idleHeap: 50 * 2 ** 20, openHeap: 90 * 2 ** 20, errors: [] });
     expect(memory.met).toBe(true);

@@ -1,32 +1,37 @@
-import { startProviderServer, type ProviderServer } from '../fixtures/sim/index.ts';
 import { fmtMs, round } from './measure.ts';
-import { ServerChild, serverConfig, specs, startProxyChild } from './server-process.ts';
+import { ProxyChild, ServerChild, SimChild, serverConfig, specs, type Upstream } from './server-process.ts';
 import { measureServerMemory, memoryRow } from './server-memory.ts';
 import { tempDir } from './sqlite-store.ts';
 import { ramp, runStream, streamingAgent, type StreamResult } from './stream-client.ts';
 import { quantile, type Bench, type BenchRow } from './types.ts';
 
 /**
- * The milestone server under load, measured from outside:
- *  - the simulator is served over HTTP from this process (startProviderServer,
- *    synthetic model, Anthropic wire); the server runs alone in a child
- *    process pointed at it (--sim-url), SQLite in a temporary directory;
+ * The milestone server under load, measured from outside. Three processes
+ * besides this one (the client): the simulator over HTTP (synthetic model,
+ * Anthropic wire), the milestone server (SQLite in a temporary directory),
+ * and at 1 stream a bare proxy. The server's model is either
+ *  - 'in-process': the simulator inside the server's process, answering the
+ *    SDK's fetch (what `npm run serve` does by default), or
+ *  - 'http': the simulator process, over HTTP (--sim-url), one more network
+ *    hop, as with a live provider.
+ *
  *  - TTFT added = first text event through the server minus first text event
- *    straight from the simulator, same prompt and max_tokens, interleaved:
- *    in a wave, server and direct requests alternate (each server request
- *    goes to a session of its own, created beforehand), spread over a ramp
- *    short enough that all the wave's streams are open before the first
- *    token is due. The simulator's first token comes at a fixed offset after
- *    it receives a request, so the difference is what the server adds (its
- *    HTTP, store reads, SDK call, re-encoding, and one more hop);
+ *    straight from the simulator process, same prompt and max_tokens,
+ *    interleaved: in a wave, server and direct requests alternate (each
+ *    server request goes to a session of its own, created beforehand),
+ *    spread over a ramp short enough that all the wave's streams are open
+ *    before the first token is due. The simulator's first token comes at a
+ *    fixed offset after it receives a request, and both paths cross a process
+ *    boundary each way, so the difference is what the server adds (its HTTP,
+ *    store reads, SDK call, re-encoding; over HTTP, the second hop too);
  *  - memory per open stream = (server RSS from /proc/<pid>/status with N
  *    streams open - RSS idle) / N, in a fresh server process, both after a
  *    full GC in the child (its live heap is reported too);
  *  - errors: any non-200, error event, stream without its done event, or
  *    socket error, on either path.
  * The simulator runs slow at high concurrency (speed 20: first token after
- * 6.4 s, 3 tokens/s) so a thousand streams stay open on two cores with the
- * load generator (this process: simulator and client) not the bottleneck.
+ * 6.4 s, 3 tokens/s) so a thousand streams stay open on two cores without
+ * the load generator being the bottleneck.
  */
 
 export interface Level {
@@ -58,50 +63,45 @@ export interface LevelResult {
   server: number[];
   direct: number[];
   errors: string[];
-  /**
-   * Concurrency 1 only: when the simulator received each request (ms after
-   * the client sent it), per path. The rest of the TTFT is the simulator's
-   * fixed first-token offset plus the way back.
-   */
-  inbound?: { server: number[]; direct: number[] };
-  /** Concurrency 1 only: TTFT through a bare pass-through proxy (the floor for a second hop), same run. */
+  /** Concurrency 1 over HTTP only: TTFT through a bare pass-through proxy (the floor for a second hop), same run. */
   proxy?: number[];
 }
 
 export interface ServerBenchOptions {
+  /** Where the server's model runs (default 'in-process', the server's own default). */
+  upstream?: Upstream;
   levels?: Level[];
+  /** Replies before the levels, not counted (default 500). */
+  warmup?: number;
+  /** Sessions at least (default 100: at 1 stream the rounds rotate over them). */
+  minSessions?: number;
   progress?: (m: string) => void;
 }
 
 export async function measureServer(opts: ServerBenchOptions = {}): Promise<LevelResult[]> {
   const progress = opts.progress ?? (() => {});
   const levels = opts.levels ?? LEVELS;
+  const upstream = opts.upstream ?? 'in-process';
   const tmp = tempDir();
-  let sim: ProviderServer | null = null;
+  let sim: SimChild | null = null;
   let server: ServerChild | null = null;
-  let proxy: { url: string; close: () => void } | null = null;
+  let proxy: ProxyChild | null = null;
   const agent = streamingAgent();
   try {
-    sim = await startProviderServer({ speed: 0, cassettes: false });
-    // The simulator runs in this process: note when each request reaches it (same clock as the client).
-    const arrivals: number[] = [];
-    const handle = sim.sim.handle.bind(sim.sim);
-    sim.sim.handle = (request, options) => {
-      arrivals.push(performance.now());
-      return handle(request, options);
-    };
-    progress('starting the milestone server in a child process');
-    server = await ServerChild.start(serverConfig(sim.url, tmp.dir));
-    const srv = server;
-
-    const { direct, through } = specs(sim.url, srv.url);
+    progress(`starting the simulator and the milestone server (simulator ${upstream === 'http' ? 'over HTTP' : 'in the server\'s process'}), each in a child process`);
+    sim = await SimChild.start();
+    server = await ServerChild.start(serverConfig(upstream, sim.url, tmp.dir));
+    const [simChild, srv] = [sim, server];
+    // Both simulators (the direct path's, and the server's own when in-process) at the same speed.
+    const setSpeed = (speed: number) => Promise.all([simChild.setSpeed(speed), srv.setSimSpeed(speed)]);
+    const { direct, through } = specs(simChild.url, srv.url);
 
     // Sessions, one per concurrent stream, each with one turn already (simulator instant meanwhile).
     // At concurrency 1 the pairs take turns over 100 sessions, so no session's history grows long
     // (the server reads the whole history per message: a growing one would be a different measurement).
-    const need = Math.max(100, ...levels.map((l) => l.concurrency));
+    const need = Math.max(opts.minSessions ?? 100, ...levels.map((l) => l.concurrency));
     progress(`creating ${need} sessions (simulator instant)`);
-    sim.sim.speed = 0;
+    await setSpeed(0);
     const sessions: string[] = [];
     for (let i = 0; i < need; i += 25) {
       const batch = await Promise.all(Array.from({ length: Math.min(25, need - i) }, () => runStream(agent, through('new'), { header: 'X-Session-Id' })));
@@ -114,14 +114,15 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
     // Steady state, as a server that has been up a while: V8 compiles the per-request path with its
     // optimising tiers only after some hundreds of calls, and a fresh process would be timed on its
     // interpreter. 500 replies at simulator speed 0, over all the sessions (not counted).
-    progress('warming up the server: 500 replies (simulator instant, not counted)');
-    for (let i = 0; i < 500; i += 25) {
-      await Promise.all(Array.from({ length: 25 }, (_, k) => runStream(agent, through(sessions[(i + k) % sessions.length]))));
+    const warmup = opts.warmup ?? 500;
+    progress(`warming up the server: ${warmup} replies (simulator instant, not counted)`);
+    for (let i = 0; i < warmup; i += 25) {
+      await Promise.all(Array.from({ length: Math.min(25, warmup - i) }, (_, k) => runStream(agent, through(sessions[(i + k) % sessions.length]))));
     }
 
     const results: LevelResult[] = [];
     for (const level of levels) {
-      sim.sim.speed = level.speed;
+      await setSpeed(level.speed);
       const res: LevelResult = { concurrency: level.concurrency, server: [], direct: [], errors: [] };
       const record = (into: number[], r: StreamResult, what: string) => {
         if (r.error) res.errors.push(`${what}: ${r.error}`);
@@ -131,28 +132,21 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
       for (let i = 0; i < 3; i++) await Promise.all([runStream(agent, through(sessions[0])), runStream(agent, direct())]);
 
       if (level.concurrency === 1) {
-        proxy ??= await startProxyChild(sim.url);
-        const viaProxy = { ...direct(), url: `${proxy.url}/v1/messages` };
-        progress(`1 stream at a time: ${level.repeats} rounds of server, direct and a bare proxy, in rotating order (speed ${level.speed})`);
-        const inbound = { server: [] as number[], direct: [] as number[] };
+        // Over HTTP, a bare pass-through proxy is timed in the same rounds: the floor for the second hop.
+        if (upstream === 'http') proxy ??= await ProxyChild.start(simChild.url);
+        const viaProxy = proxy && { ...direct(), url: `${proxy.url}/v1/messages` };
+        const paths = viaProxy ? (['server', 'direct', 'proxy'] as const) : (['server', 'direct'] as const);
+        progress(`1 stream at a time: ${level.repeats} rounds of ${paths.join(', ')}, in rotating order (speed ${level.speed})`);
         const proxied: number[] = [];
-        const orders = [
-          ['server', 'direct', 'proxy'],
-          ['direct', 'proxy', 'server'],
-          ['proxy', 'server', 'direct'],
-        ] as const;
-        for (let i = 0; i < 3; i++) await runStream(agent, viaProxy);
+        if (viaProxy) for (let i = 0; i < 3; i++) await runStream(agent, viaProxy);
         for (let i = 0; i < level.repeats; i++) {
-          for (const which of orders[i % 3]) {
-            arrivals.length = 0;
-            const sent = performance.now();
-            const r = await runStream(agent, which === 'server' ? through(sessions[i % sessions.length]) : which === 'proxy' ? viaProxy : direct());
+          for (let k = 0; k < paths.length; k++) {
+            const which = paths[(i + k) % paths.length];
+            const r = await runStream(agent, which === 'server' ? through(sessions[i % sessions.length]) : which === 'proxy' && viaProxy ? viaProxy : direct());
             record(which === 'server' ? res.server : which === 'proxy' ? proxied : res.direct, r, which);
-            if (which !== 'proxy' && !r.error && arrivals.length > 0) inbound[which].push(arrivals[0] - sent);
           }
         }
-        res.inbound = inbound;
-        res.proxy = proxied;
+        if (viaProxy) res.proxy = proxied;
       } else {
         for (let wave = 0; wave < level.repeats; wave++) {
           progress(
@@ -180,14 +174,19 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
     return results;
   } finally {
     agent.destroy();
-    proxy?.close();
+    await proxy?.close();
     await server?.close();
     await sim?.close();
     tmp.remove();
   }
 }
 
-export function serverRows(results: LevelResult[]): BenchRow[] {
+const UPSTREAM_LABEL: Record<Upstream, string> = {
+  'in-process': 'simulator in its process (the default)',
+  http: 'simulator over HTTP, as a live provider',
+};
+
+export function serverRows(results: LevelResult[], upstream: Upstream): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const r of results) {
     const s = [...r.server].sort((a, b) => a - b);
@@ -196,14 +195,6 @@ export function serverRows(results: LevelResult[]): BenchRow[] {
     const addedP99 = quantile(s, 0.99) - quantile(d, 0.99);
     let split = '';
     const extra: Record<string, number> = {};
-    if (r.inbound) {
-      // Before the simulator sees the request (the server's request handling) vs after its first token (the relay).
-      const inS = quantile([...r.inbound.server].sort((a, b) => a - b), 0.5);
-      const inD = quantile([...r.inbound.direct].sort((a, b) => a - b), 0.5);
-      extra.addedBeforeUpstreamMs = round(inS - inD);
-      extra.addedRelayMs = round(addedMedian - (inS - inD));
-      split = `; of the median, ${fmtMs(inS - inD)} before the simulator receives the server's request, ${fmtMs(addedMedian - (inS - inD))} relaying the first token`;
-    }
     if (r.proxy && r.proxy.length > 0) {
       // The floor: a second HTTP hop with nothing else (no framework, store, tokenizer or SDK).
       const hop = quantile([...r.proxy].sort((a, b) => a - b), 0.5) - quantile(d, 0.5);
@@ -212,7 +203,7 @@ export function serverRows(results: LevelResult[]): BenchRow[] {
       split += `; a bare pass-through proxy in its own process adds +${fmtMs(hop)} median in the same run (the hop alone), so the server's own work is ${fmtMs(addedMedian - hop)}`;
     }
     rows.push({
-      what: `milestone server: time added to the first token at ${r.concurrency.toLocaleString('en')} concurrent stream${r.concurrency > 1 ? 's' : ''}`,
+      what: `milestone server (${UPSTREAM_LABEL[upstream]}): time added to the first token at ${r.concurrency.toLocaleString('en')} concurrent stream${r.concurrency > 1 ? 's' : ''}`,
       baseline: 'the simulator streamed straight to the client, same prompt, interleaved',
       result:
         `+${fmtMs(addedMedian)} median, +${fmtMs(addedP99)} p99 (through the server ${fmtMs(quantile(s, 0.5))} / ${fmtMs(quantile(s, 0.99))}, ` +
@@ -220,6 +211,7 @@ export function serverRows(results: LevelResult[]): BenchRow[] {
       target: '<= 1 ms median, <= 5 ms p99, no errors',
       met: addedMedian <= 1 && addedP99 <= 5 && r.errors.length === 0 && s.length > 0,
       data: {
+        upstream,
         concurrency: r.concurrency,
         addedMedianMs: round(addedMedian),
         addedP99Ms: round(addedP99),
@@ -240,9 +232,14 @@ export function serverRows(results: LevelResult[]): BenchRow[] {
 export const milestoneServer: Bench = {
   id: 'server',
   title: 'Milestone server: time added to the first token, and memory per open stream',
-  note: 'The server in a child process of its own, warmed up with 500 replies, the simulator over HTTP in the bench process (synthetic model, slowed down at high concurrency so the streams stay open). TTFT added = first text event through the server minus first text event straight from the simulator, same prompt, interleaved, over 1, 100 and 1,000 concurrent streams; at 1 stream a bare node:http pass-through proxy in its own process is timed in the same rounds, the floor any second hop costs on this machine. Memory: RSS from /proc/<pid>/status of a fresh server with 1,000 streams open minus idle, both after a full GC.',
+  note:
+    'The simulator, the server and (at 1 stream) a bare node:http pass-through proxy each in a child process; the server warmed up with 500 replies; the synthetic model slowed down at high concurrency so the streams stay open. ' +
+    'TTFT added = first text event through the server minus first text event straight from the simulator process, same prompt, interleaved, over 1, 100 and 1,000 concurrent streams. ' +
+    "Twice: with the simulator inside the server's process (npm run serve's default: what the server itself adds), and over HTTP (--sim-url: one more network hop, as with a live provider; the bare proxy, timed in the same rounds, is what that hop alone costs on this machine). " +
+    'Memory: RSS from /proc/<pid>/status of a fresh server (simulator over HTTP) with 1,000 streams open minus idle, both after a full GC.',
   async run(progress) {
-    const rows = serverRows(await measureServer({ progress }));
+    const rows: BenchRow[] = [];
+    for (const upstream of ['in-process', 'http'] as const) rows.push(...serverRows(await measureServer({ upstream, progress }), upstream));
     rows.push(memoryRow(await measureServerMemory(1000, progress)));
     return rows;
   },

@@ -3,10 +3,11 @@
  * floor: what a second HTTP hop costs with no framework, store, tokenizer or
  * SDK. node:http in, node:http out (keep-alive), the client's body and
  * headers forwarded as they are, the reply piped back chunk by chunk. Started
- * with PROXY_TARGET (the simulator's URL); reports its URL over IPC.
+ * with PROXY_TARGET (the simulator's URL); answers close (child-protocol.ts).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { send, type ParentMessage } from './child-protocol.ts';
 
 const target = new URL(process.env.PROXY_TARGET ?? 'http://127.0.0.1:1');
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
@@ -24,7 +25,6 @@ const server = http.createServer((req, res) => {
   req.pipe(upstream);
 });
 
-server.listen(0, '127.0.0.1', () => {
-  process.send?.({ type: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
-});
+server.listen(0, '127.0.0.1', () => send({ type: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+process.on('message', (m: ParentMessage) => m.type === 'close' && process.exit(0));
 process.on('disconnect', () => process.exit(0));

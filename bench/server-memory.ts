@@ -27,7 +27,7 @@ export async function measureServerMemory(streams: number, progress: (m: string)
   let server: ServerChild | null = null;
   try {
     sim = await startProviderServer({ speed: 0, cassettes: false });
-    server = await ServerChild.start(serverConfig(sim.url, tmp.dir));
+    server = await ServerChild.start(serverConfig('http', sim.url, tmp.dir));
     const { through } = specs(sim.url, server.url);
     progress(`memory: a fresh server, warmed up with 20 replies`);
     for (let i = 0; i < 20; i++) await runStream(agent, through('new'));

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ChildMessage, ParentMessage } from './server-child.ts';
+import type { ChildMessage, ParentMessage } from './child-protocol.ts';
 import type { StreamSpec } from './stream-client.ts';
 
-/** The milestone server in a child process of its own, and the requests the server benches send. */
+/** The server bench's processes (the milestone server, the simulator, a bare proxy) and the requests it sends. */
 
 export const PROMPT = 'Explain server-sent events in detail';
 /** Short replies: what is measured is the first token, and 16 tokens keep every stream open well past it. */
@@ -22,43 +22,42 @@ export function rssOf(pid: number): number {
 /** Extra Node flags for the server's process, e.g. BENCH_SERVER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile it under load. */
 const nodeArgs = (): string[] => (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 
-export class ServerChild {
-  private constructor(
+/** A bench helper (server, simulator or proxy) in a process of its own, ready once it reports its URL. */
+export class BenchChild {
+  protected constructor(
     readonly child: ChildProcess,
     readonly url: string,
   ) {}
 
-  static async start(config: Record<string, unknown>): Promise<ServerChild> {
-    const child = fork(path.join(import.meta.dirname, 'server-child.ts'), [], {
+  protected static async fork(file: string, env: Record<string, string>, execArgv: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+    const child = fork(path.join(import.meta.dirname, file), [], {
       // tsx by absolute URL, so the child starts from any working directory.
-      execArgv: ['--expose-gc', ...nodeArgs(), '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href],
-      env: { ...process.env, BENCH_SERVER_CONFIG: JSON.stringify(config) },
+      execArgv: [...execArgv, '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href],
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const url = await new Promise<string>((resolve, reject) => {
       child.once('message', (m: ChildMessage) => (m.type === 'ready' ? resolve(m.url) : reject(new Error(m.type === 'failed' ? m.message : 'unexpected message'))));
-      child.once('exit', (code) => reject(new Error(`the server child exited (${code}) before it was ready`)));
+      child.once('exit', (code) => reject(new Error(`${file} exited (${code}) before it was ready`)));
     });
-    return new ServerChild(child, url);
+    return { child, url };
   }
 
-  /** Full GC in the child, then its RSS and heap. */
-  async memory(): Promise<{ rss: number; heap: number }> {
-    const reply = new Promise<NodeJS.MemoryUsage>((resolve) => {
+  /** Send a message and wait for the child's reply of the given type. */
+  protected ask<T extends ChildMessage['type']>(message: ParentMessage, reply: T): Promise<Extract<ChildMessage, { type: T }>> {
+    return new Promise((resolve) => {
       const on = (m: ChildMessage) => {
-        if (m.type !== 'memory') return;
+        if (m.type !== reply) return;
         this.child.off('message', on);
-        resolve(m.memory);
+        resolve(m as Extract<ChildMessage, { type: T }>);
       };
       this.child.on('message', on);
+      this.child.send(message);
     });
-    this.child.send({ type: 'gc' } satisfies ParentMessage);
-    const usage = await reply;
-    return { rss: rssOf(this.child.pid ?? 0), heap: usage.heapUsed + usage.external };
   }
 
   async close(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     this.child.send({ type: 'close' } satisfies ParentMessage);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
@@ -67,21 +66,46 @@ export class ServerChild {
   }
 }
 
-/** The bare pass-through proxy (proxy-child.ts) in its own process: the floor for a second hop. */
-export async function startProxyChild(target: string): Promise<{ url: string; close: () => void }> {
-  const child = fork(path.join(import.meta.dirname, 'proxy-child.ts'), [], {
-    execArgv: ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href],
-    env: { ...process.env, PROXY_TARGET: target },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m: { type: string; url: string }) => resolve(m.url));
-    child.once('exit', (code) => reject(new Error(`the proxy child exited (${code}) before it was ready`)));
-  });
-  return { url, close: () => child.kill() };
+/** The milestone server (server-child.ts), with BENCH_SERVER_NODE_ARGS. */
+export class ServerChild extends BenchChild {
+  static async start(config: Record<string, unknown>): Promise<ServerChild> {
+    const { child, url } = await BenchChild.fork('server-child.ts', { BENCH_SERVER_CONFIG: JSON.stringify(config) }, ['--expose-gc', ...nodeArgs()]);
+    return new ServerChild(child, url);
+  }
+
+  /** Full GC in the child, then its RSS and heap. */
+  async memory(): Promise<{ rss: number; heap: number }> {
+    const { memory: usage } = await this.ask({ type: 'gc' }, 'memory');
+    return { rss: rssOf(this.child.pid ?? 0), heap: usage.heapUsed + usage.external };
+  }
+
+  /** Its in-process simulator's speed (when it has one). */
+  async setSimSpeed(speed: number): Promise<void> {
+    await this.ask({ type: 'speed', speed }, 'speed');
+  }
 }
 
-/** The simulator over HTTP in this process, and the request specs for both paths. */
+/** The simulator over HTTP (sim-child.ts). */
+export class SimChild extends BenchChild {
+  static async start(): Promise<SimChild> {
+    const { child, url } = await BenchChild.fork('sim-child.ts', {});
+    return new SimChild(child, url);
+  }
+
+  async setSpeed(speed: number): Promise<void> {
+    await this.ask({ type: 'speed', speed }, 'speed');
+  }
+}
+
+/** The bare pass-through proxy (proxy-child.ts) in front of `target`: the floor for a second hop. */
+export class ProxyChild extends BenchChild {
+  static async start(target: string): Promise<ProxyChild> {
+    const { child, url } = await BenchChild.fork('proxy-child.ts', { PROXY_TARGET: target });
+    return new ProxyChild(child, url);
+  }
+}
+
+/** The request specs for both paths: straight to the simulator, and through the server. */
 export function specs(simUrl: string, serverUrl: string) {
   return {
     direct: (): StreamSpec => ({
@@ -102,4 +126,20 @@ export function specs(simUrl: string, serverUrl: string) {
   };
 }
 
-export const serverConfig = (simUrl: string, dataDir: string) => ({ port: 0, simUrl, simWire: 'anthropic', dataDir, store: 'sqlite', maxTokens: MAX_TOKENS });
+/**
+ * Where the server's model is: 'in-process' is the simulator inside the server's process, answering
+ * the SDK's fetch (the server's default, `npm run serve`); 'http' is the simulator at simUrl over
+ * HTTP, a second network hop as with a live provider.
+ */
+export type Upstream = 'in-process' | 'http';
+
+export const serverConfig = (upstream: Upstream, simUrl: string, dataDir: string) => ({
+  port: 0,
+  provider: 'sim',
+  simUrl: upstream === 'http' ? simUrl : null,
+  simSpeed: 0,
+  simWire: 'anthropic',
+  dataDir,
+  store: 'sqlite',
+  maxTokens: MAX_TOKENS,
+});
