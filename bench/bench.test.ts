@@ -4,6 +4,8 @@
  * here asserts a timing; the expensive benches (server, grader) are checked
  * through their row builders only.
  */
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { useRedis } from '../test-support/services.ts';
 import { contextRow, measureContext } from './context-window.ts';
@@ -16,6 +18,7 @@ import { measureRedis, redisRow } from './redis-store.ts';
 import { benches, mergeResults, resultsMarkdown } from './registry.ts';
 import { RespCommandReader } from './round-trips.ts';
 import { memoryRow } from './server-memory.ts';
+import { runStream, streamingAgent } from './stream-client.ts';
 import { measureSqlite, sqliteRows } from './sqlite-store.ts';
 import { measureTokenizers, tokenizerRow } from './tokenizers.ts';
 import type { BenchRow } from './types.ts';
@@ -79,6 +82,52 @@ describe('bench plumbing', () => {
     const md = resultsMarkdown({ date: '2026-01-02T00:00:00Z', machine: { node: 'v20', cpus: 2, cpu: 'x', memoryGiB: 1 }, results: merged });
     expect(md).toContain('r \\| x');
     expect(md).toContain('`grader`, measured 2026-01-01 00:00 UTC.');
+  });
+});
+
+describe('the load test client', () => {
+  // A raw server: answers a connection's first request with a tiny SSE stream; on a reused connection
+  // it hangs up before answering (as a server whose idle timeout fired) unless `answerReused`.
+  async function sseServer(hangUp: 'reused' | 'always') {
+    const body = 'data: {"text":"hi"}\n\ndata: {"done":true}\n\n';
+    const server = net.createServer((socket) => {
+      let requests = 0;
+      socket.on('data', () => {
+        if (hangUp === 'always' || ++requests > 1) return void socket.destroy();
+        socket.write(`HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: ${body.length}\r\nConnection: keep-alive\r\n\r\n${body}`);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const spec = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, body: {}, firstText: 'data: {"text"', completed: '"done":true', errorEvent: 'data: {"error"' };
+    return { spec, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+
+  it('sends a request again, once, when its keep-alive socket was closed under it', async () => {
+    const { spec, close } = await sseServer('reused');
+    const agent = streamingAgent();
+    try {
+      const first = await runStream(agent, spec);
+      expect(first).toMatchObject({ error: null, status: 200 });
+      expect(first.retried).toBeUndefined();
+      const second = await runStream(agent, spec); // the agent reuses the socket; the server hangs up on it
+      expect(second).toMatchObject({ error: null, status: 200, retried: true });
+    } finally {
+      agent.destroy();
+      await close();
+    }
+  });
+
+  it('reports a server that hangs up on fresh connections too', async () => {
+    const { spec, close } = await sseServer('always');
+    const agent = streamingAgent();
+    try {
+      const r = await runStream(agent, spec);
+      expect(r.error).toMatch(/socket hang up|ECONNRESET/);
+      expect(r.retried).toBeUndefined(); // a new socket failing is not the keep-alive race
+    } finally {
+      agent.destroy();
+      await close();
+    }
   });
 });
 

@@ -63,6 +63,8 @@ export interface LevelResult {
   server: number[];
   direct: number[];
   errors: string[];
+  /** Requests sent again because their keep-alive socket had just been closed (see runStream). */
+  retries?: number;
   /** Concurrency 1 over HTTP only: TTFT through a bare pass-through proxy (the floor for a second hop), same run. */
   proxy?: number[];
 }
@@ -125,6 +127,7 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
       await setSpeed(level.speed);
       const res: LevelResult = { concurrency: level.concurrency, server: [], direct: [], errors: [] };
       const record = (into: number[], r: StreamResult, what: string) => {
+        if (r.retried) res.retries = (res.retries ?? 0) + 1;
         if (r.error) res.errors.push(`${what}: ${r.error}`);
         else into.push(r.ttft);
       };
@@ -207,7 +210,8 @@ export function serverRows(results: LevelResult[], upstream: Upstream): BenchRow
       baseline: 'the simulator streamed straight to the client, same prompt, interleaved',
       result:
         `+${fmtMs(addedMedian)} median, +${fmtMs(addedP99)} p99 (through the server ${fmtMs(quantile(s, 0.5))} / ${fmtMs(quantile(s, 0.99))}, ` +
-        `direct ${fmtMs(quantile(d, 0.5))} / ${fmtMs(quantile(d, 0.99))}; ${s.length} + ${d.length} streams)${split}; errors: ${r.errors.length}`,
+        `direct ${fmtMs(quantile(d, 0.5))} / ${fmtMs(quantile(d, 0.99))}; ${s.length} + ${d.length} streams)${split}; errors: ${r.errors.length}` +
+        (r.retries ? ` (${r.retries} sent again: their keep-alive socket had just been closed)` : ''),
       target: '<= 1 ms median, <= 5 ms p99, no errors',
       met: addedMedian <= 1 && addedP99 <= 5 && r.errors.length === 0 && s.length > 0,
       data: {
@@ -221,6 +225,7 @@ export function serverRows(results: LevelResult[], upstream: Upstream): BenchRow
         directP99Ms: round(quantile(d, 0.99)),
         streams: s.length + d.length,
         errors: r.errors.length,
+        retries: r.retries ?? 0,
         firstErrors: r.errors.slice(0, 3).join(' | '),
         ...extra,
       },

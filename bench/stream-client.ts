@@ -28,18 +28,39 @@ export interface StreamResult {
   error: string | null;
   /** A response header the caller asked about (e.g. X-Session-Id). */
   header: string | null;
+  /** Sent again on a fresh socket: the first went out on a keep-alive socket the server had just closed. */
+  retried?: true;
 }
 
 export function streamingAgent(): http.Agent {
   return new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 4096 });
 }
 
-/** Run one streaming request to its end. Never rejects: failures are in `error`. */
-export function runStream(
+/**
+ * Run one streaming request to its end. Never rejects: failures are in `error`.
+ *
+ * A keep-alive socket can be closed by the server (its idle timeout) just as
+ * the agent hands it to a new request: the request then fails with
+ * ECONNRESET before any response. That is the client's race, not the
+ * server's failure, and browsers retry it; so does this, once, on a fresh
+ * connection of its own (Node's documented pattern: `request.reusedSocket`),
+ * with the clock restarted. `retried` says it happened.
+ */
+export async function runStream(
   agent: http.Agent,
   spec: StreamSpec,
   options: { header?: string; timeoutMs?: number; onResponse?: () => void } = {},
 ): Promise<StreamResult> {
+  const first = await attempt(agent, spec, options);
+  if (!first.staleSocket) return first.result;
+  return { ...(await attempt(false, spec, options)).result, retried: true };
+}
+
+function attempt(
+  agent: http.Agent | false,
+  spec: StreamSpec,
+  options: { header?: string; timeoutMs?: number; onResponse?: () => void },
+): Promise<{ result: StreamResult; staleSocket: boolean }> {
   const payload = Buffer.from(JSON.stringify(spec.body));
   return new Promise((resolve) => {
     let started = 0;
@@ -50,11 +71,11 @@ export function runStream(
     let sawEnd = false;
     let sawError = false;
     let settled = false;
-    const finish = (error: string | null) => {
+    const finish = (error: string | null, staleSocket = false) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ ttft, status, error, header });
+      resolve({ result: { ttft, status, error, header }, staleSocket });
     };
     const req = http.request(
       spec.url,
@@ -85,7 +106,7 @@ export function runStream(
       req.destroy(new Error('timed out'));
       finish(`timed out after ${options.timeoutMs ?? 60_000} ms`);
     }, options.timeoutMs ?? 60_000);
-    req.on('error', (e) => finish(`request: ${e.message}`));
+    req.on('error', (e: NodeJS.ErrnoException) => finish(`request: ${e.message}`, req.reusedSocket && status === 0 && e.code === 'ECONNRESET'));
     started = performance.now();
     req.end(payload);
   });
