@@ -86,8 +86,8 @@ describe('bench plumbing', () => {
 });
 
 describe('the load test client', () => {
-  // A raw server: answers a connection's first request with a tiny SSE stream; on a reused connection
-  // it hangs up before answering (as a server whose idle timeout fired) unless `answerReused`.
+  // A raw server: answers a connection's first request with a tiny SSE stream and hangs up on the next
+  // one before answering (as a server whose idle timeout fired); with 'always', on the first one too.
   async function sseServer(hangUp: 'reused' | 'always') {
     const body = 'data: {"text":"hi"}\n\ndata: {"done":true}\n\n';
     const server = net.createServer((socket) => {

@@ -7,7 +7,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { send, type ParentMessage } from './child-protocol.ts';
+import { serveParent } from './child-protocol.ts';
 
 const target = new URL(process.env.PROXY_TARGET ?? 'http://127.0.0.1:1');
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
@@ -25,6 +25,6 @@ const server = http.createServer((req, res) => {
   req.pipe(upstream);
 });
 
-server.listen(0, '127.0.0.1', () => send({ type: 'ready', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
-process.on('message', (m: ParentMessage) => m.type === 'close' && process.exit(0));
-process.on('disconnect', () => process.exit(0));
+server.listen(0, '127.0.0.1', () =>
+  serveParent(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { sim: null, close: async () => server.closeAllConnections() }),
+);

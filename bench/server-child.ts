@@ -6,23 +6,12 @@
  */
 import { startServer } from '../labs/milestone/server/server.ts';
 import type { ServerConfig } from '../labs/milestone/server/config.ts';
-import { failed, send, type ParentMessage } from './child-protocol.ts';
+import { failed, serveParent } from './child-protocol.ts';
 
 try {
   const config = JSON.parse(process.env.BENCH_SERVER_CONFIG ?? '{}') as Partial<ServerConfig>;
   const server = await startServer({ ...config, quiet: true });
-  const close = () => void server.close().finally(() => process.exit(0));
-  process.on('message', (m: ParentMessage) => {
-    if (m.type === 'gc') {
-      (globalThis as { gc?: () => void }).gc?.();
-      send({ type: 'memory', memory: process.memoryUsage() });
-    } else if (m.type === 'speed') {
-      if (server.provider.sim) server.provider.sim.speed = m.speed;
-      send({ type: 'speed' });
-    } else if (m.type === 'close') close();
-  });
-  process.on('disconnect', close);
-  send({ type: 'ready', url: server.url });
+  serveParent(server.url, { sim: server.provider.sim, close: () => server.close() });
 } catch (e) {
   failed(e);
 }

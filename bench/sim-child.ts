@@ -6,19 +6,11 @@
  * server does. Answers speed and close; see child-protocol.ts.
  */
 import { startProviderServer } from '../fixtures/sim/index.ts';
-import { failed, send, type ParentMessage } from './child-protocol.ts';
+import { failed, serveParent } from './child-protocol.ts';
 
 try {
   const sim = await startProviderServer({ speed: 0, cassettes: false });
-  const close = () => void sim.close().finally(() => process.exit(0));
-  process.on('message', (m: ParentMessage) => {
-    if (m.type === 'speed') {
-      sim.sim.speed = m.speed;
-      send({ type: 'speed' });
-    } else if (m.type === 'close') close();
-  });
-  process.on('disconnect', close);
-  send({ type: 'ready', url: sim.url });
+  serveParent(sim.url, { sim: sim.sim, close: () => sim.close() });
 } catch (e) {
   failed(e);
 }
