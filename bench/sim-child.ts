@@ -9,7 +9,7 @@ import { startProviderServer } from '../fixtures/sim/index.ts';
 import { failed, serveParent } from './child-protocol.ts';
 
 try {
-  const sim = await startProviderServer({ speed: 0, cassettes: false });
+  const sim = await startProviderServer({ speed: 0, cassettes: false, keepRequests: 0 });
   serveParent(sim.url, { sim: sim.sim, close: () => sim.close() });
 } catch (e) {
   failed(e);

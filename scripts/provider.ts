@@ -28,6 +28,7 @@ runMain(async () => {
     host: values.host ?? '127.0.0.1',
     speed: numberOption(values.speed, '--speed', 1, { min: 0 }),
     seed: numberOption(values.seed, '--seed', 1),
+    keepRequests: 1000, // the log below reads the latest; a long run would keep every body otherwise
     ...(values['no-cassettes'] ? { cassettes: false as const } : {}),
   });
   const out = process.stdout;
@@ -42,10 +43,14 @@ runMain(async () => {
   if (!values.quiet) {
     let seen = 0;
     setInterval(() => {
-      for (const r of server.sim.requests.slice(seen)) {
+      const fresh = server.sim.requestCount - seen;
+      seen = server.sim.requestCount;
+      if (fresh <= 0) return;
+      const kept = server.sim.requests.slice(-fresh);
+      if (fresh > kept.length) console.log(`${new Date().toISOString()} (${fresh - kept.length} requests not shown)`);
+      for (const r of kept) {
         console.log(`${new Date().toISOString()} ${r.method} ${r.path} -> ${r.source}${r.cassette ? ` ${r.cassette}` : ''}${r.fault ? ` (fault: ${r.fault})` : ''}`);
       }
-      seen = server.sim.requests.length;
     }, 200).unref();
   }
   const stop = () => void server.close().then(() => process.exit(0));
