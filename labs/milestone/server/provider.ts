@@ -37,11 +37,17 @@ export function openProvider(config: ProviderConfig, env: NodeJS.ProcessEnv = pr
   const wire: Wire = config.provider === 'sim' ? config.simWire : config.provider;
   const model = config.model ?? MODELS[wire].chat;
   const summaryModel = config.summaryModel ?? MODELS[wire].cheap;
+  // The Anthropic SDK starts OpenTelemetry spans for every call unless told not to. This server
+  // registers no tracer, so they would go to the no-op one, at ~0.2 ms of each reply's first token.
+  // Setting ANTHROPIC_OPEN_TELEMETRY (the SDK's own variable) leaves the choice to the SDK.
+  const tracing = env.ANTHROPIC_OPEN_TELEMETRY === undefined ? { openTelemetry: false as const } : {};
   const build = (options: { baseURL?: string; apiKey: string; fetch: FetchLike }): ChatAdapter =>
-    wire === 'anthropic' ? anthropicAdapter(new Anthropic(options)) : openaiAdapter(new OpenAI({ ...options, baseURL: options.baseURL && `${options.baseURL}/v1` }));
+    wire === 'anthropic'
+      ? anthropicAdapter(new Anthropic({ ...options, ...tracing }))
+      : openaiAdapter(new OpenAI({ ...options, baseURL: options.baseURL && `${options.baseURL}/v1` }));
 
   if (config.provider === 'sim' && config.simUrl === null) {
-    const sim = new Simulator({ speed: config.simSpeed });
+    const sim = new Simulator({ speed: config.simSpeed, keepRequests: 100 }); // a bound: a server runs for days
     const fetchSim = async (input: string | URL | Request, init?: RequestInit) => {
       const request = new Request(input, init);
       // Node's Request follows init.signal only while the Request object is alive (undici holds its own
