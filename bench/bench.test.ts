@@ -13,6 +13,7 @@ import { chatCorpus } from './corpus.ts';
 import { graderRows } from './grader.ts';
 import { growthExponent, growthRows, measureGrowth } from './growth.ts';
 import { compare, fmtMs } from './measure.ts';
+import { summarisePauses } from './child-protocol.ts';
 import { measureServer, serverRows } from './milestone-server.ts';
 import { measureRedis, redisRow } from './redis-store.ts';
 import { benches, mergeResults, resultsMarkdown } from './registry.ts';
@@ -188,6 +189,14 @@ describe('the server bench, in miniature', () => {
       expect(results[0].proxy?.length ?? 0).toBe(upstream === 'http' ? 2 : 0);
       // Every stream waited for the simulator's first token (speed 0.02: 6.4 ms after the request).
       for (const r of results) for (const t of [...r.server, ...r.direct]) expect(t).toBeGreaterThan(5);
+      // The server child reported its GC pauses for each level, a summary that adds up.
+      for (const r of results) {
+        const gc = r.serverGc;
+        expect(gc).toBeDefined();
+        if (!gc) continue;
+        expect(gc.longestMs).toBeLessThanOrEqual(gc.totalMs);
+        expect(gc.over5Ms).toBeLessThanOrEqual(gc.count);
+      }
       expectWellFormed(serverRows(results, upstream));
     }, 60_000);
   }
@@ -198,7 +207,7 @@ describe('expensive benches: their rows', () => {
     const rows = serverRows(
       [
         { concurrency: 1, server: [84, 85, 86], direct: [80, 81, 82], errors: [], proxy: [81.5, 81.6, 81.7] },
-        { concurrency: 100, server: [100, 101], direct: [100, 100.5], errors: ['server: HTTP 503'] },
+        { concurrency: 100, server: [100, 101], direct: [100, 100.5], errors: ['server: HTTP 503'], serverGc: summarisePauses([0.5, 12, 6, 1]) },
       ],
       'http',
     );
@@ -209,6 +218,9 @@ describe('expensive benches: their rows', () => {
     expect(rows[0].data.serverBeyondProxyMedianMs).toBeCloseTo(3.4);
     expect(rows[0].result).toContain('bare pass-through proxy');
     expect(rows[0].what).toContain('over HTTP');
+    // The server's GC pauses during a level: what a long p99 is often made of.
+    expect(rows[1].data).toMatchObject({ serverGcPauses: 4, serverGcLongestMs: 12, serverGcOver5Ms: 2, serverGcTotalMs: 19.5 });
+    expect(rows[1].result).toContain("the server's GC meanwhile: 4 pauses, longest 12");
     // In-process: no proxy floor; within the targets and without errors, met.
     const inProcess = serverRows([{ concurrency: 1, server: [80.5, 81.5, 82.5], direct: [80, 81, 82], errors: [] }], 'in-process');
     expect(inProcess[0].met).toBe(true);

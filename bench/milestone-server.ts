@@ -2,6 +2,7 @@ import { fmtMs, round } from './measure.ts';
 import { ProxyChild, ServerChild, SimChild, serverConfig, specs, type Upstream } from './server-process.ts';
 import { measureServerMemory, memoryRow } from './server-memory.ts';
 import { tempDir } from './sqlite-store.ts';
+import type { GcPauses } from './child-protocol.ts';
 import { ramp, runStream, streamingAgent, type StreamResult } from './stream-client.ts';
 import { quantile, type Bench, type BenchRow } from './types.ts';
 
@@ -67,6 +68,8 @@ export interface LevelResult {
   retries?: number;
   /** Concurrency 1 over HTTP only: TTFT through a bare pass-through proxy (the floor for a second hop), same run. */
   proxy?: number[];
+  /** The server process's garbage-collection pauses while the level ran. */
+  serverGc?: GcPauses;
 }
 
 export interface ServerBenchOptions {
@@ -133,6 +136,7 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
       };
       // Warm-up at this speed: a few of each, not counted.
       for (let i = 0; i < 3; i++) await Promise.all([runStream(agent, through(sessions[0])), runStream(agent, direct())]);
+      await srv.gcPauses(); // from here on, the server's GC pauses are the level's
 
       if (level.concurrency === 1) {
         // Over HTTP, a bare pass-through proxy is timed in the same rounds: the floor for the second hop.
@@ -170,6 +174,7 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
           for (const { toServer, r } of await wavePromise) record(toServer ? res.server : res.direct, r, toServer ? 'server' : 'direct');
         }
       }
+      res.serverGc = await srv.gcPauses();
       const med = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
       progress(`${level.concurrency}: server median ${fmtMs(med(res.server))}, direct median ${fmtMs(med(res.direct))}, errors ${res.errors.length}`);
       results.push(res);
@@ -204,6 +209,11 @@ export function serverRows(results: LevelResult[], upstream: Upstream): BenchRow
       extra.bareProxyAddedMedianMs = round(hop);
       extra.serverBeyondProxyMedianMs = round(addedMedian - hop);
       split += `; a bare pass-through proxy in its own process adds +${fmtMs(hop)} median in the same run (the hop alone), so the server's own work is ${fmtMs(addedMedian - hop)}`;
+    }
+    if (r.serverGc) {
+      const gc = r.serverGc;
+      Object.assign(extra, { serverGcPauses: gc.count, serverGcLongestMs: round(gc.longestMs), serverGcOver5Ms: gc.over5Ms, serverGcTotalMs: round(gc.totalMs) });
+      split += `; the server's GC meanwhile: ${gc.count} pauses, longest ${fmtMs(gc.longestMs)}, ${gc.over5Ms} over 5 ms`;
     }
     rows.push({
       what: `milestone server (${UPSTREAM_LABEL[upstream]}): time added to the first token at ${r.concurrency.toLocaleString('en')} concurrent stream${r.concurrency > 1 ? 's' : ''}`,

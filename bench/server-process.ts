@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ChildMessage, ParentMessage } from './child-protocol.ts';
+import type { ChildMessage, GcPauses, ParentMessage } from './child-protocol.ts';
 import type { StreamSpec } from './stream-client.ts';
 
 /** The server bench's processes (the milestone server, the simulator, a bare proxy) and the requests it sends. */
@@ -77,6 +77,11 @@ export class ServerChild extends BenchChild {
   async memory(): Promise<{ rss: number; heap: number }> {
     const { memory: usage } = await this.ask({ type: 'gc' }, 'memory');
     return { rss: rssOf(this.child.pid ?? 0), heap: usage.heapUsed + usage.external };
+  }
+
+  /** Its garbage-collection pauses since the last call (the first call starts the count). */
+  async gcPauses(): Promise<GcPauses> {
+    return (await this.ask({ type: 'pauses' }, 'pauses')).pauses;
   }
 
   /** Its in-process simulator's speed (when it has one). */
