@@ -34,14 +34,15 @@ export function serveParent(url: string, child: { sim: Simulator | null; close: 
   const close = () => void child.close().finally(() => process.exit(0));
   // A GC observer, not an event-loop delay monitor: that one's timer would wake the process every
   // millisecond and keep it warmer than a real idle server.
-  let pauses: number[] = [];
+  // Running totals, not a list: the simulator and proxy children observe too but are never asked.
+  let pauses = noPauses();
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) pauses.push(entry.duration);
+    for (const entry of list.getEntries()) pauses = addPause(pauses, entry.duration);
   }).observe({ entryTypes: ['gc'] });
   process.on('message', (m: ParentMessage) => {
     if (m.type === 'pauses') {
-      send({ type: 'pauses', pauses: summarisePauses(pauses) });
-      pauses = [];
+      send({ type: 'pauses', pauses });
+      pauses = noPauses();
     } else if (m.type === 'gc') {
       (globalThis as { gc?: () => void }).gc?.();
       send({ type: 'memory', memory: process.memoryUsage() });
@@ -54,13 +55,15 @@ export function serveParent(url: string, child: { sim: Simulator | null; close: 
   send({ type: 'ready', url });
 }
 
+const noPauses = (): GcPauses => ({ count: 0, totalMs: 0, longestMs: 0, over5Ms: 0 });
+
+function addPause(p: GcPauses, ms: number): GcPauses {
+  return { count: p.count + 1, totalMs: p.totalMs + ms, longestMs: Math.max(p.longestMs, ms), over5Ms: p.over5Ms + (ms > 5 ? 1 : 0) };
+}
+
+/** The summary of these pauses, as a child reports it. */
 export function summarisePauses(ms: readonly number[]): GcPauses {
-  return {
-    count: ms.length,
-    totalMs: ms.reduce((a, b) => a + b, 0),
-    longestMs: ms.reduce((a, b) => Math.max(a, b), 0),
-    over5Ms: ms.filter((d) => d > 5).length,
-  };
+  return ms.reduce(addPause, noPauses());
 }
 
 /** In a child: report a start-up failure to the parent and exit. */
