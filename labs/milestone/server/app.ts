@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Hono, type Context } from 'hono';
-import { sseResponse } from '../../../modules/streaming/reference/index.ts';
+import { SSE_HEADERS } from '../../../modules/streaming/reference/index.ts';
 import { ChatService, type ChatServiceOptions } from './chat.ts';
 import { ApiError, jsonError, parseChatBody, readBody, toApiError } from './http.ts';
 
@@ -71,10 +71,7 @@ export function createApp(options: AppOptions): MilestoneApp {
     // Let the reply's upstream request go out before we answer: the provider starts on its first token
     // while we write the SSE headers (otherwise writing them delays that request by ~0.3 ms).
     await new Promise((resolve) => setImmediate(resolve));
-    return sseResponse(generation.events(), {
-      headers: { 'X-Session-Id': sessionId },
-      onCancel: () => chat.disconnected(generation),
-    });
+    return new Response(generation.body, { headers: { ...SSE_HEADERS, 'X-Session-Id': sessionId } });
   });
   app.get('/sessions/:id/history', async (c) => c.json(await chat.history(c.req.param('id'))));
   app.get('/sessions/:id/stats', async (c) => c.json(await chat.stats(c.req.param('id'))));

@@ -89,6 +89,7 @@ export class ChatService {
       sessionId: id,
       message: input.message,
       stallTimeoutMs: this.#o.stallTimeoutMs,
+      abortOnDisconnect: this.#o.onDisconnect === 'abort',
       saveInterrupted: (partial) => this.#saveInterrupted(id, input.message, messageTokens, partial),
       release: () => {
         if (this.#active.get(id) === generation) this.#active.delete(id);
@@ -208,12 +209,6 @@ export class ChatService {
     this.#summaries.delete(id);
     const existed = await this.#o.store.deleteSession(id);
     if (!existed) throw new ApiError(404, 'session_not_found', `No session "${id}".`);
-  }
-
-  /** The client went away mid-stream: the disconnect policy decides whether the reply carries on. */
-  disconnected(generation: Generation): void {
-    generation.detach();
-    if (this.#o.onDisconnect === 'abort') generation.abort('disconnect');
   }
 
   /** Refuse new replies, give running ones `graceMs` to finish, then cut them (their partial replies are stored). */

@@ -1,0 +1,51 @@
+/**
+ * A push-based SSE body: each event is encoded (the streaming module's
+ * encodeSse) and queued the moment it is sent, and the HTTP layer reads it
+ * as a web-standard ReadableStream.
+ *
+ * Why push, when the streaming module's sseResponse pulls from an async
+ * iterable: a reply is generated whether or not anyone reads it (the client
+ * may leave and the reply still runs to its end and is stored), so its
+ * events are pushed anyway. Pulling them through a queue and an iterator put
+ * two more promise hops and their allocations on every token; at a thousand
+ * open streams that garbage is what the collector's pauses are made of.
+ */
+import { encodeSse } from '../../../modules/streaming/reference/index.ts';
+
+const encoder = new TextEncoder();
+
+export class SseChannel {
+  readonly body: ReadableStream<Uint8Array>;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #open = true;
+
+  /** `onCancel` runs once if the reader goes away (the client disconnected) before close(). */
+  constructor(onCancel: () => void) {
+    this.body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
+      },
+      cancel: () => {
+        if (!this.#open) return;
+        this.#open = false;
+        onCancel();
+      },
+    });
+  }
+
+  /** False once closed or cancelled: later events are dropped. */
+  get open(): boolean {
+    return this.#open;
+  }
+
+  send(event: unknown): void {
+    if (this.#open) this.#controller.enqueue(encoder.encode(encodeSse(event)));
+  }
+
+  /** The last event has been sent. */
+  close(): void {
+    if (!this.#open) return;
+    this.#open = false;
+    this.#controller.close();
+  }
+}
