@@ -8,9 +8,9 @@
  * token than Node 20's global fetch.
  *
  * In-process, the simulator is handed to the SDKs as their `fetch` function
- * rather than through MSW: MSW intercepts every fetch in the process (tests
- * that call the server from the same process would be refused), while an SDK
- * `fetch` option touches nothing else.
+ * (`sim.fetch`) rather than through MSW: MSW intercepts every fetch in the
+ * process (tests that call the server from the same process would be
+ * refused), while an SDK `fetch` option touches nothing else.
  */
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
@@ -48,17 +48,8 @@ export function openProvider(config: ProviderConfig, env: NodeJS.ProcessEnv = pr
 
   if (config.provider === 'sim' && config.simUrl === null) {
     const sim = new Simulator({ speed: config.simSpeed, keepRequests: 100 }); // a bound: a server runs for days
-    const fetchSim = async (input: string | URL | Request, init?: RequestInit) => {
-      const request = new Request(input, init);
-      // Node's Request follows init.signal only while the Request object is alive (undici holds its own
-      // AbortController through a WeakRef). The simulator keeps just request.signal, so once the Request
-      // is garbage-collected an abort (stop, a disconnect) would never reach a stalled replay. The parent
-      // signal's listener keeps the Request alive until then.
-      init?.signal?.addEventListener('abort', () => void request.signal, { once: true });
-      return sim.handle(request);
-    };
     return {
-      adapter: build({ baseURL: 'http://simulator.invalid', apiKey: 'sim', fetch: fetchSim }),
+      adapter: build({ baseURL: 'http://simulator.invalid', apiKey: 'sim', fetch: sim.fetch }),
       model,
       summaryModel,
       description: `offline simulator in-process (${wire} wire, speed ${config.simSpeed}, ${sim.cassettes.length} cassettes), model ${model}`,
