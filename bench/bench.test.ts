@@ -226,6 +226,9 @@ describe('expensive benches: their rows', () => {
     expect(inProcess[0].met).toBe(true);
     expect(inProcess[0].what).toContain('in its process');
     expect(inProcess[0].data.bareProxyAddedMedianMs).toBeUndefined();
+    // A server p99 below the direct path's is a negative difference, written with one sign.
+    const faster = serverRows([{ concurrency: 1, server: [81, 81.5, 82], direct: [80, 81, 83], errors: [] }], 'in-process');
+    expect(faster[0].result).toMatch(/^\+0\.50* ms median, -0\.970* ms p99/);
     expectWellFormed(rows);
     const memory = memoryRow({ open: 1000, idleRss: 100 * 2 ** 20, openRss: 140 * 2 ** 20, idleHeap: 50 * 2 ** 20, openHeap: 90 * 2 ** 20, errors: [] });
     expect(memory.met).toBe(true);

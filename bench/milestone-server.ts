@@ -196,6 +196,9 @@ const UPSTREAM_LABEL: Record<Upstream, string> = {
   http: 'simulator over HTTP, as a live provider',
 };
 
+/** A difference with its sign: "+0.82 ms", "-0.74 ms" (the server's p99 can come out below the direct path's). */
+const signedMs = (ms: number): string => `${ms < 0 ? '-' : '+'}${fmtMs(Math.abs(ms))}`;
+
 export function serverRows(results: LevelResult[], upstream: Upstream): BenchRow[] {
   const rows: BenchRow[] = [];
   for (const r of results) {
@@ -210,7 +213,7 @@ export function serverRows(results: LevelResult[], upstream: Upstream): BenchRow
       const hop = quantile([...r.proxy].sort((a, b) => a - b), 0.5) - quantile(d, 0.5);
       extra.bareProxyAddedMedianMs = round(hop);
       extra.serverBeyondProxyMedianMs = round(addedMedian - hop);
-      split += `; a bare pass-through proxy in its own process adds +${fmtMs(hop)} median in the same run (the hop alone), so the server's own work is ${fmtMs(addedMedian - hop)}`;
+      split += `; a bare pass-through proxy in its own process adds ${signedMs(hop)} median in the same run (the hop alone), so the server's own work is ${fmtMs(addedMedian - hop)}`;
     }
     if (r.serverGc) {
       const gc = r.serverGc;
@@ -221,7 +224,7 @@ export function serverRows(results: LevelResult[], upstream: Upstream): BenchRow
       what: `milestone server (${UPSTREAM_LABEL[upstream]}): time added to the first token at ${r.concurrency.toLocaleString('en')} concurrent stream${r.concurrency > 1 ? 's' : ''}`,
       baseline: 'the simulator streamed straight to the client, same prompt, interleaved',
       result:
-        `+${fmtMs(addedMedian)} median, +${fmtMs(addedP99)} p99 (through the server ${fmtMs(quantile(s, 0.5))} / ${fmtMs(quantile(s, 0.99))}, ` +
+        `${signedMs(addedMedian)} median, ${signedMs(addedP99)} p99 (through the server ${fmtMs(quantile(s, 0.5))} / ${fmtMs(quantile(s, 0.99))}, ` +
         `direct ${fmtMs(quantile(d, 0.5))} / ${fmtMs(quantile(d, 0.99))}; ${s.length} + ${d.length} streams)${split}; errors: ${r.errors.length}` +
         (r.retries ? ` (${r.retries} sent again: their keep-alive socket had just been closed)` : ''),
       target: '<= 1 ms median, <= 5 ms p99, no errors',
