@@ -19,11 +19,14 @@
  * Each token takes one loop turn here, from the manager's stream straight to
  * the channel: no generator or queue in between (see sse-channel.ts for why).
  */
-import { classifyStreamError, type ErrorEvent, type Usage } from '../../../modules/streaming/reference/index.ts';
+import { classifyStreamError, type ChatEvent, type ErrorEvent, type Usage } from '../../../modules/streaming/reference/index.ts';
 import type { ConversationManager } from '../../../modules/state/reference/index.ts';
 import { SseChannel } from './sse-channel.ts';
 
 export type AbortReason = 'stop' | 'disconnect' | 'stall' | 'shutdown' | 'deleted';
+
+/** What goes on the wire: the chat events plus our first event and the done event's extras. */
+export type WireEvent = { session_id: string } | ChatEvent | { done: true; usage?: Usage; stopped?: true };
 
 export interface GenerationOptions {
   sessionId: string;
@@ -42,7 +45,7 @@ export interface GenerationOptions {
 export class Generation {
   readonly #options: GenerationOptions;
   readonly #controller = new AbortController();
-  readonly #channel: SseChannel;
+  readonly #channel: SseChannel<WireEvent>;
   #clientLeft = false;
   #reason: AbortReason | null = null;
   #partial = '';

@@ -14,7 +14,8 @@ import { encodeSse } from '../../../modules/streaming/reference/index.ts';
 
 const encoder = new TextEncoder();
 
-export class SseChannel {
+/** T: the events this channel carries (each sent as one `data:` line of JSON). */
+export class SseChannel<T> {
   readonly body: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #open = true;
@@ -38,7 +39,7 @@ export class SseChannel {
     return this.#open;
   }
 
-  send(event: unknown): void {
+  send(event: T): void {
     if (this.#open) this.#controller.enqueue(encoder.encode(encodeSse(event)));
   }
 
