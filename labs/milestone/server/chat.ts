@@ -1,11 +1,12 @@
 /**
  * The sessions behind the API: the store (persistence module) is the source
  * of truth; every message builds a ConversationManager (state module) from the
- * stored history, with the context policy as its contextStrategy and the
- * store's saveTurn as its onTurn. One generation per session at a time, in
- * this process (a second one gets 409).
+ * stored history (as much of it as the context policy can send), with the
+ * context policy as its contextStrategy and the store's saveTurn as its
+ * onTurn. One generation per session at a time, in this process (a second
+ * one gets 409).
  */
-import { countSystemTokens, encoderFor, encodingForModel, type Encoding } from '../../../modules/context/reference/index.ts';
+import { REPLY_PRIMING_TOKENS, countSystemTokens, encoderFor, encodingForModel, type Encoding } from '../../../modules/context/reference/index.ts';
 import type { SessionInfo, SessionStore, StoredMessage } from '../../../modules/persistence/reference/index.ts';
 import { ConversationManager, InvalidHistoryError, type ChatAdapter } from '../../../modules/state/reference/index.ts';
 import type { DisconnectPolicy } from './config.ts';
@@ -13,6 +14,9 @@ import { SummaryBook, buildContextStrategy, contextState, fitsAlone, type Contex
 import { Generation } from './generation.ts';
 import { historyJson, toContextMessages, toTurnInputs, tokensOf, type HistoryJson } from './history.ts';
 import { ApiError, checkSessionId, type ChatInput } from './http.ts';
+
+/** Turns in the first read of a long history (window strategy): more than a window usually holds. */
+const FIRST_READ_TURNS = 32;
 
 export interface ChatServiceOptions {
   store: SessionStore;
@@ -98,7 +102,7 @@ export class ChatService {
     });
     this.#active.set(id, generation); // reserved, with no await since the check above
     try {
-      const stored = await this.#o.store.loadHistory(id);
+      const stored = await this.#historyFor(info, systemTokens + messageTokens + REPLY_PRIMING_TOKENS);
       generation.begin(this.#manager(info, systemTokens, stored, messageTokens, generation));
     } catch (error) {
       this.#active.delete(id);
@@ -109,6 +113,32 @@ export class ChatService {
       throw error;
     }
     return { sessionId: id, generation };
+  }
+
+  /**
+   * The stored history this message needs. Under the window strategy, once the history is over the
+   * limit only its last turns are sent, so it is read from the end: the last 32 turns, and if those
+   * are under the limit, as many more turns as their size says should pass it (and a quarter more),
+   * until the part read is over the limit on its own (then so is the whole history, and the window
+   * falls inside the part) or is the whole history. A 100,000-message session then costs a message
+   * what its last few hundred messages do, not a read of all of them. The other strategies read it
+   * whole: 'none' sends it all, and 'summary' may have to summarise from the first message (its
+   * summaries are kept in memory only).
+   */
+  async #historyFor(info: SessionInfo, fixedTokens: number): Promise<StoredMessage[]> {
+    const { store, context } = this.#o;
+    if (context.strategy !== 'window') return store.loadHistory(info.id);
+    let lastTurns = Math.max(FIRST_READ_TURNS, context.keepTurns);
+    for (;;) {
+      if (lastTurns >= info.turns) return store.loadHistory(info.id);
+      const part = await store.loadHistory(info.id, { lastTurns });
+      let tokens = 0;
+      for (const m of part) tokens += m.tokens ?? tokensOf(m.role, m.content, this.#encoding);
+      if (fixedTokens + tokens > context.maxTokens) return part;
+      // Turns like these that would pass the limit, with a margin; at least twice as many.
+      const perTurn = Math.max(1, tokens / lastTurns);
+      lastTurns = Math.max(lastTurns * 2, Math.ceil((1.25 * (context.maxTokens - fixedTokens)) / perTurn));
+    }
   }
 
   /** The system prompt's tokens, after checking that it and the message fit on their own. */

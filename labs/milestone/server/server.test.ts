@@ -78,6 +78,62 @@ describe('milestone server: reference policies', () => {
     expect(((await stats(s.url, id)).context as Json).window_active).toBe(true);
   });
 
+  it('the window reads a long history from its end: the same request as from the whole history, a fraction of it read', async () => {
+    // Two sessions with the same 150 stored turns (~60 tokens a message, ~18k tokens in all, over the 3,000 limit).
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'milestone-window-read-'));
+    const store = await openStore('sqlite', { path: path.join(dataDir, 'sessions.db') });
+    const read: Array<{ lastTurns: number | undefined; messages: number }> = [];
+    const loadHistory = store.loadHistory.bind(store);
+    store.loadHistory = async (id, opts) => {
+      const messages = await loadHistory(id, opts);
+      read.push({ lastTurns: opts?.lastTurns, messages: messages.length });
+      return messages;
+    };
+    const ids: string[] = [];
+    for (let k = 0; k < 2; k++) {
+      const { id } = await store.createSession({ systemPrompt: 'Be brief.' });
+      for (let n = 1; n <= 150; n++) {
+        await store.saveTurn(id, [
+          { role: 'user', content: `Note ${n}: ${filler(50)}`, tokens: 60 },
+          { role: 'assistant', content: `Noted ${n}.`, tokens: 60 },
+        ]);
+      }
+      ids.push(id);
+    }
+    const s = await server({ storeInstance: store, dataDir, contextMaxTokens: 3000, contextKeepTurns: 5 });
+    try {
+      await turn(s.url, ids[0], 'What was note 150?');
+      const windowed = s.provider.sim?.requests.at(-1)?.body as { messages: unknown[] };
+      expect(read.filter((r) => r.lastTurns === undefined)).toEqual([]);
+      expect(read.reduce((n, r) => n + r.messages, 0)).toBeLessThan(100); // of 300 stored
+
+      // The second session read whole: the request must come out the same.
+      read.length = 0;
+      store.loadHistory = async (id) => {
+        const messages = await loadHistory(id);
+        read.push({ lastTurns: undefined, messages: messages.length });
+        return messages;
+      };
+      await turn(s.url, ids[1], 'What was note 150?');
+      expect(read).toEqual([{ lastTurns: undefined, messages: 300 }]);
+      const whole = s.provider.sim?.requests.at(-1)?.body as { messages: unknown[] };
+      expect(windowed.messages).toEqual(whole.messages);
+      expect(windowed.messages.length).toBe(9); // 4 stored turns + the new message
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('under the limit a long history is still sent whole, though it is read from the end first', async () => {
+    const s = await server({ contextMaxTokens: 50_000, contextKeepTurns: 5 });
+    const { id } = await s.store.createSession({});
+    for (let n = 1; n <= 40; n++) await s.store.saveTurn(id, [{ role: 'user', content: `Note ${n}` }, { role: 'assistant', content: `Noted ${n}.` }]);
+    await turn(s.url, id, 'What was note 1?');
+    const body = s.provider.sim?.requests.at(-1)?.body as { messages: Array<{ content: string }> };
+    expect(body.messages).toHaveLength(81);
+    expect(body.messages[0].content).toBe('Note 1');
+  });
+
   it('a message that cannot fit the context limit on its own is refused with 413 before a session is made', async () => {
     const s = await server({ contextMaxTokens: 200 });
     const r = await chat(s.url, 'new', { message: filler(400) });
