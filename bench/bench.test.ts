@@ -16,6 +16,7 @@ import { compare, fmtMs } from './measure.ts';
 import { summarisePauses } from './child-protocol.ts';
 import { measureServer, serverRows } from './milestone-server.ts';
 import { measureRedis, redisRow } from './redis-store.ts';
+import { measureServerHistory, serverHistoryRows } from './server-history.ts';
 import { benches, mergeResults, resultsMarkdown } from './registry.ts';
 import { RespCommandReader } from './round-trips.ts';
 import { memoryRow } from './server-memory.ts';
@@ -46,7 +47,7 @@ describe('bench plumbing', () => {
   it('registers every bench once, with the documented ids', () => {
     const ids = benches.map((b) => b.id);
     expect(new Set(ids).size).toBe(ids.length);
-    expect(ids).toEqual(expect.arrayContaining(['replay', 'server', 'context', 'tokens', 'sqlite', 'redis', 'grader', 'growth']));
+    expect(ids).toEqual(expect.arrayContaining(['replay', 'server', 'context', 'tokens', 'sqlite', 'redis', 'grader', 'growth', 'server-history']));
   });
 
   it('compares tasks in interleaved rounds', async () => {
@@ -169,6 +170,20 @@ describe('cheap benches at tiny sizes', () => {
     for (const c of g.curves) expect(c.ms).toHaveLength(2);
     expectWellFormed(growthRows(g));
     expect(growthExponent([10, 100], [1, 10])).toBeCloseTo(1);
+  });
+});
+
+describe('the server-history bench, in miniature', () => {
+  it('past the context limit the server reads the end of the history; the baseline reads all of it', async () => {
+    const c = await measureServerHistory({ sizes: [20, 600], measure: tiny, contextMaxTokens: 3000 });
+    expect(c.windowed).toHaveLength(2);
+    // 20 messages: under the limit, both read everything (the sends add a turn each).
+    expect(c.windowedRead[0]).toBeGreaterThanOrEqual(20);
+    expect(c.wholeReadRead[0]).toBeGreaterThanOrEqual(20);
+    // 600 messages (~27k tokens) over a 3,000-token limit: the window's read stays far below the session.
+    expect(c.wholeReadRead[1]).toBeGreaterThanOrEqual(600);
+    expect(c.windowedRead[1]).toBeLessThan(300);
+    expectWellFormed(serverHistoryRows(c));
   });
 });
 

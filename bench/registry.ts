@@ -3,6 +3,7 @@ import { grader } from './grader.ts';
 import { growth } from './growth.ts';
 import { milestoneServer } from './milestone-server.ts';
 import { redisStore } from './redis-store.ts';
+import { serverHistory } from './server-history.ts';
 import { replayFidelity } from './replay-fidelity.ts';
 import { sqliteStore } from './sqlite-store.ts';
 import { tokenizers } from './tokenizers.ts';
@@ -12,7 +13,7 @@ import type { Bench, BenchRow } from './types.ts';
  * Every benchmark, in the order `npm run bench` runs them: the timing-sensitive
  * replay first, the ones that load both cores (server, grader) last.
  */
-export const benches: Bench[] = [replayFidelity, contextWindow, tokenizers, sqliteStore, redisStore, growth, milestoneServer, grader];
+export const benches: Bench[] = [replayFidelity, contextWindow, tokenizers, sqliteStore, redisStore, growth, serverHistory, milestoneServer, grader];
 
 export interface BenchResult {
   id: string;

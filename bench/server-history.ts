@@ -1,0 +1,197 @@
+import path from 'node:path';
+import { openSqliteStore, type LoadHistoryOptions, type SessionStore } from '../modules/persistence/reference/index.ts';
+import { createApp, type MilestoneApp } from '../labs/milestone/server/app.ts';
+import { DEFAULTS } from '../labs/milestone/server/config.ts';
+import { openProvider } from '../labs/milestone/server/provider.ts';
+import { chatCorpus } from './corpus.ts';
+import { GROWTH_SIZES, growthExponent } from './growth.ts';
+import { fmtMs, fmtRatio, measure, round, type MeasureOptions } from './measure.ts';
+import { fillSession, tempDir, toNewMessages } from './sqlite-store.ts';
+import type { Bench, BenchRow } from './types.ts';
+
+/**
+ * The milestone server's first token as a session grows: one message sent to
+ * a session of 100, 1,000, 10,000 and 100,000 stored messages (the bench
+ * corpus, ~60 tokens a message, so past 1,000 the history is over the
+ * default 50,000-token limit and the window strategy is in effect), against
+ * a 2-message session in the same run. Timed from app.fetch(request) to the
+ * first text event, with the simulator instant and in-process and SQLite on
+ * disk, so what remains is the server's own per-message work: reading the
+ * history, building the ConversationManager, the window.
+ *
+ * Twice per size: the server as it is (the window reads the history from its
+ * end), and the same server over a store that always reads the whole history
+ * (how every message was served before), so the curve it replaced is beside it.
+ */
+
+export interface HistoryCurve {
+  sizes: number[];
+  /** Median ms to the first text event, per size. */
+  windowed: number[];
+  wholeRead: number[];
+  /** Messages the store returned for one message sent, per size. */
+  windowedRead: number[];
+  wholeReadRead: number[];
+  /** A 2-message session, same run. */
+  freshMs: number;
+}
+
+/**
+ * Counts the messages loadHistory returns. `whole`: the server as it was, one read of the whole
+ * history per message: the session's turn count is hidden (0), which sends the server straight to
+ * its whole-history read, as for a session too short to read in parts.
+ */
+function countingStore(store: SessionStore, whole: boolean): { store: SessionStore; read: () => number } {
+  let read = 0;
+  const loadHistory = async (id: string, opts?: LoadHistoryOptions) => {
+    const messages = await store.loadHistory(id, whole ? {} : opts);
+    read += messages.length;
+    return messages;
+  };
+  const getSession = async (id: string) => {
+    const info = await store.getSession(id);
+    return info && whole ? { ...info, turns: 0 } : info;
+  };
+  // Every other method is the store's own, called on the store (its private fields need `this` to be it).
+  const wrapped = new Proxy(store, {
+    get: (target, key) => {
+      if (key === 'loadHistory') return loadHistory;
+      if (key === 'getSession') return getSession;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { store: wrapped, read: () => read };
+}
+
+function appOver(store: SessionStore, contextMaxTokens: number): MilestoneApp {
+  const provider = openProvider({ provider: 'sim', simUrl: null, simWire: 'anthropic', simSpeed: 0, model: null, summaryModel: null });
+  return createApp({
+    store,
+    adapter: provider.adapter,
+    model: provider.model,
+    summaryModel: provider.summaryModel,
+    maxTokens: 16,
+    context: { strategy: DEFAULTS.contextStrategy, maxTokens: contextMaxTokens, keepTurns: DEFAULTS.contextKeepTurns },
+    onDisconnect: DEFAULTS.onDisconnect,
+    stallTimeoutMs: 60_000,
+  });
+}
+
+const decoder = new TextDecoder();
+
+/** Send one message; resolve with ms to the first text event, after reading the stream to its done event. */
+async function firstToken(app: MilestoneApp, sessionId: string): Promise<number> {
+  const started = performance.now();
+  const res = await app.fetch(
+    new Request(`http://bench.invalid/chat/stream/${sessionId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ message: 'And what comes next?' }) }),
+  );
+  if (res.status !== 200 || !res.body) throw new Error(`POST /chat/stream/${sessionId} answered ${res.status}: ${await res.text()}`);
+  let first = NaN;
+  let seen = '';
+  for await (const chunk of res.body) {
+    seen += decoder.decode(chunk, { stream: true });
+    if (Number.isNaN(first) && seen.includes('data: {"text"')) first = performance.now() - started;
+  }
+  if (Number.isNaN(first) || !seen.includes('"done":true') || seen.includes('data: {"error"')) throw new Error(`the reply to session ${sessionId} did not stream cleanly: ${seen.slice(-300)}`);
+  return first;
+}
+
+export async function measureServerHistory(
+  opts: { sizes?: readonly number[]; measure?: MeasureOptions; /** Default: the server's (50,000). */ contextMaxTokens?: number } = {},
+  progress: (m: string) => void = () => {},
+): Promise<HistoryCurve> {
+  const sizes = [...(opts.sizes ?? GROWTH_SIZES)];
+  const tmp = tempDir();
+  const store = await openSqliteStore({ path: path.join(tmp.dir, 'server-history.db') });
+  try {
+    const windowed = countingStore(store, false);
+    const whole = countingStore(store, true);
+    const limit = opts.contextMaxTokens ?? DEFAULTS.contextMaxTokens;
+    const apps = { windowed: appOver(windowed.store, limit), whole: appOver(whole.store, limit) };
+    const time = async (which: 'windowed' | 'whole', id: string, size: number): Promise<{ ms: number; read: number }> => {
+      const counter = which === 'windowed' ? windowed : whole;
+      const before = counter.read();
+      let sends = 0;
+      // Slow at the top sizes when reading everything: fewer samples there, as in the growth bench.
+      const slow = which === 'whole' && size >= 10_000;
+      const budget: MeasureOptions = slow ? { rounds: 1, time: 1, iterations: size >= 100_000 ? 3 : 5, warmup: false } : { rounds: 1, time: 200, iterations: 10 };
+      const t = await measure(async () => {
+        sends++;
+        await firstToken(apps[which], id);
+      }, { ...budget, ...opts.measure });
+      return { ms: t.median, read: (counter.read() - before) / sends };
+    };
+
+    const fresh = await store.createSession({});
+    await fillSession(store, fresh.id, toNewMessages(chatCorpus(2, 23)));
+    const freshMs = (await measure(async () => void (await firstToken(apps.windowed, fresh.id)), { rounds: 1, time: 200, iterations: 20, ...opts.measure })).median;
+
+    const { id } = await store.createSession({});
+    const corpus = toNewMessages(chatCorpus(Math.max(...sizes), 29));
+    const out: HistoryCurve = { sizes, windowed: [], wholeRead: [], windowedRead: [], wholeReadRead: [], freshMs };
+    let filled = 0;
+    for (const size of sizes) {
+      progress(`server history: filling a session to ${size.toLocaleString('en')} messages`);
+      // Each timed send adds a turn (2 messages); the fill tops up from the corpus to the size.
+      const count = (await store.getSession(id))?.turns ?? 0;
+      const missing = Math.max(0, size - count * 2);
+      await fillSession(store, id, corpus.slice(filled, filled + missing));
+      filled += missing;
+      const w = await time('windowed', id, size);
+      const a = await time('whole', id, size);
+      out.windowed.push(w.ms);
+      out.windowedRead.push(w.read);
+      out.wholeRead.push(a.ms);
+      out.wholeReadRead.push(a.read);
+      progress(`server history at ${size.toLocaleString('en')}: first token ${fmtMs(w.ms)} (${Math.round(w.read)} messages read), reading it whole ${fmtMs(a.ms)}`);
+    }
+    return out;
+  } finally {
+    await store.close();
+    tmp.remove();
+  }
+}
+
+export function serverHistoryRows(c: HistoryCurve): BenchRow[] {
+  const label = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
+  const curve = (ms: number[], read: number[]) => c.sizes.map((n, i) => `${label(n)}: ${fmtMs(ms[i])} (${Math.round(read[i]).toLocaleString('en')} read)`).join(', ');
+  const top = c.sizes.length - 1;
+  return [
+    {
+      what: 'growth: milestone server, time to the first token by session length (window strategy, the default)',
+      baseline: `a 2-message session, same run: ${fmtMs(c.freshMs)}; the same server reading the whole history per message (below)`,
+      result:
+        `${curve(c.windowed, c.windowedRead)} (grows as n^${growthExponent(c.sizes, c.windowed).toFixed(2)} at the top); ` +
+        `at ${label(c.sizes[top])} ${fmtRatio(c.wholeRead[top] / c.windowed[top])} faster than reading it whole`,
+      target: 'report the curve',
+      met: null,
+      data: {
+        sizes: c.sizes,
+        medianMs: c.windowed.map((x) => round(x)),
+        messagesRead: c.windowedRead.map((x) => round(x)),
+        freshMs: round(c.freshMs),
+        exponentAtTop: round(growthExponent(c.sizes, c.windowed), 3),
+      },
+    },
+    {
+      what: 'growth: milestone server reading the whole history per message (the baseline)',
+      baseline: 'the same operation at the smaller sizes, same run',
+      result: `${curve(c.wholeRead, c.wholeReadRead)} (grows as n^${growthExponent(c.sizes, c.wholeRead).toFixed(2)} at the top)`,
+      target: 'report the curve',
+      met: null,
+      data: { sizes: c.sizes, medianMs: c.wholeRead.map((x) => round(x)), messagesRead: c.wholeReadRead.map((x) => round(x)), exponentAtTop: round(growthExponent(c.sizes, c.wholeRead), 3) },
+    },
+  ];
+}
+
+export const serverHistory: Bench = {
+  id: 'server-history',
+  title: "Milestone server: the first token as a session grows to 100, 1k, 10k and 100k messages",
+  note:
+    'One message sent through the milestone app (in this process, simulator instant, SQLite on disk, the default context policy: window, 50,000 tokens, 10 turns) to a session of each size (bench corpus, ~60 tokens a message), ' +
+    'timed from the request to the first text event; each size also through a store that ignores lastTurns, so every message reads the whole history, as the server did before it read the window from the end.',
+  async run(progress) {
+    return serverHistoryRows(await measureServerHistory({}, progress));
+  },
+};
