@@ -12,7 +12,7 @@ import type { Bench, BenchRow } from './types.ts';
 /**
  * The milestone server's first token as a session grows: one message sent to
  * a session of 100, 1,000, 10,000 and 100,000 stored messages (the bench
- * corpus, ~60 tokens a message, so past 1,000 the history is over the
+ * corpus, ~48 tokens a message, so past 1,000 the history is over the
  * default 50,000-token limit and the window strategy is in effect), against
  * a 2-message session in the same run. Timed from app.fetch(request) to the
  * first text event, with the simulator instant and in-process and SQLite on
@@ -190,7 +190,7 @@ export const serverHistory: Bench = {
   id: 'server-history',
   title: "Milestone server: the first token as a session grows to 100, 1k, 10k and 100k messages",
   note:
-    'One message sent through the milestone app (in this process, simulator instant, SQLite on disk, the default context policy: window, 50,000 tokens, 10 turns) to a session of each size (bench corpus, ~60 tokens a message), ' +
+    'One message sent through the milestone app (in this process, simulator instant, SQLite on disk, the default context policy: window, 50,000 tokens, 10 turns) to a session of each size (bench corpus, ~48 tokens a message), ' +
     'timed from the request to the first text event; each size also through a store that ignores lastTurns, so every message reads the whole history, as the server did before it read the window from the end. ' +
     'Up to ~1,000 messages the history is under the limit and is sent whole, so the simulator reading it is in the figure; past it only the window is sent. "read": messages the store returned per message sent (each timed send adds a turn).',
   async run(progress) {
