@@ -12,6 +12,7 @@ import { ConversationManager, InvalidHistoryError, type ChatAdapter } from '../.
 import type { DisconnectPolicy } from './config.ts';
 import { SummaryBook, buildContextStrategy, contextState, fitsAlone, type ContextPolicy, type ContextState } from './context.ts';
 import { Generation } from './generation.ts';
+import { HistoryTallies } from './tallies.ts';
 import { historyJson, toContextMessages, toTurnInputs, tokensOf, type HistoryJson } from './history.ts';
 import { ApiError, checkSessionId, type ChatInput } from './http.ts';
 
@@ -51,6 +52,7 @@ export class ChatService {
   readonly #o: ChatServiceOptions;
   readonly #active = new Map<string, Generation>();
   readonly #summaries = new SummaryBook();
+  readonly #tallies = new HistoryTallies((m) => m.tokens ?? tokensOf(m.role, m.content, this.#encoding));
   readonly #encoding: Encoding;
   #closing = false;
 
@@ -204,8 +206,7 @@ export class ChatService {
 
   async stats(idParam: string): Promise<StatsJson> {
     const info = await this.#session(checkSessionId(idParam));
-    const messages = await this.#o.store.loadHistory(info.id);
-    const last = messages[messages.length - 1];
+    const tally = await this.#tallies.of(this.#o.store, info);
     const systemTokens = countSystemTokens(info.systemPrompt, { encoding: this.#encoding });
     return {
       session_id: info.id,
@@ -215,7 +216,7 @@ export class ChatService {
       updated_at: info.updatedAt,
       age_seconds: Math.max(0, Math.round((Date.now() - Date.parse(info.createdAt)) / 100) / 10),
       generating: this.#active.has(info.id),
-      context: contextState(this.#o.context, systemTokens, toContextMessages(messages, this.#encoding), last?.role === 'assistant' ? (last.usage?.input ?? null) : null),
+      context: contextState(this.#o.context, systemTokens, tally),
     };
   }
 
@@ -237,6 +238,7 @@ export class ChatService {
       await generation.finished;
     }
     this.#summaries.delete(id);
+    this.#tallies.delete(id);
     const existed = await this.#o.store.deleteSession(id);
     if (!existed) throw new ApiError(404, 'session_not_found', `No session "${id}".`);
   }

@@ -24,6 +24,7 @@ import {
 } from '../../../modules/context/reference/index.ts';
 import type { ChatAdapter, ChatMessage, ContextStrategy } from '../../../modules/state/reference/index.ts';
 import type { ContextStrategyName } from './config.ts';
+import type { HistoryTally } from './tallies.ts';
 
 export interface ContextPolicy {
   strategy: ContextStrategyName;
@@ -126,22 +127,15 @@ export interface ContextState {
  * held the history up to its user message, which was trimmed iff it was over
  * the limit.
  */
-export function contextState(policy: ContextPolicy, systemTokens: number, history: readonly ContextMessage[], lastUsageInput: number | null): ContextState {
-  let lastUser = -1;
-  for (let i = history.length - 1; i >= 0; i--) {
-    if (history[i].role === 'user') {
-      lastUser = i;
-      break;
-    }
-  }
-  const lastRequest = lastUser < 0 ? 0 : systemTokens + sumTokens(history.slice(0, lastUser + 1)) + REPLY_PRIMING_TOKENS;
+export function contextState(policy: ContextPolicy, systemTokens: number, history: HistoryTally): ContextState {
+  const lastRequest = history.throughLastUser === null ? 0 : systemTokens + history.throughLastUser + REPLY_PRIMING_TOKENS;
   return {
     strategy: policy.strategy,
     max_tokens: policy.maxTokens,
     keep_turns: policy.keepTurns,
-    history_tokens: systemTokens + sumTokens(history) + REPLY_PRIMING_TOKENS,
+    history_tokens: systemTokens + history.tokens + REPLY_PRIMING_TOKENS,
     window_active: policy.strategy !== 'none' && lastRequest > policy.maxTokens,
-    tokens_sent_last_turn: lastUsageInput,
+    tokens_sent_last_turn: history.lastUsageInput,
   };
 }
 
