@@ -183,6 +183,9 @@ describe('the server-history bench, in miniature', () => {
     // 600 messages (~27k tokens) over a 3,000-token limit: the window's read stays far below the session.
     expect(c.wholeReadRead[1]).toBeGreaterThanOrEqual(600);
     expect(c.windowedRead[1]).toBeLessThan(300);
+    // /stats after a reply reads the new turn and the last one seen; the baseline, everything.
+    expect(c.stats.windowedRead).toEqual([4, 4]);
+    expect(c.stats.wholeReadRead[1]).toBeGreaterThanOrEqual(600);
     expectWellFormed(serverHistoryRows(c));
   });
 });

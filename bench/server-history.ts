@@ -5,7 +5,7 @@ import { DEFAULTS } from '../labs/milestone/server/config.ts';
 import { openProvider } from '../labs/milestone/server/provider.ts';
 import { chatCorpus } from './corpus.ts';
 import { GROWTH_SIZES, growthExponent } from './growth.ts';
-import { fmtMs, fmtRatio, measure, round, type MeasureOptions } from './measure.ts';
+import { compare, fmtMs, fmtRatio, measure, round, type MeasureOptions } from './measure.ts';
 import { fillSession, tempDir, toNewMessages } from './sqlite-store.ts';
 import type { Bench, BenchRow } from './types.ts';
 
@@ -34,6 +34,8 @@ export interface HistoryCurve {
   wholeReadRead: number[];
   /** A 2-message session, same run. */
   freshMs: number;
+  /** GET /stats right after a reply: median ms and messages read, per size. */
+  stats: { windowed: number[]; wholeRead: number[]; windowedRead: number[]; wholeReadRead: number[] };
 }
 
 /**
@@ -109,19 +111,48 @@ export async function measureServerHistory(
     const whole = countingStore(store, true);
     const limit = opts.contextMaxTokens ?? DEFAULTS.contextMaxTokens;
     const apps = { windowed: appOver(windowed.store, limit), whole: appOver(whole.store, limit) };
-    const time = async (which: 'windowed' | 'whole', id: string, size: number): Promise<{ ms: number; read: number }> => {
-      const counter = which === 'windowed' ? windowed : whole;
+    type Which = 'windowed' | 'whole';
+    const counters = { windowed, whole };
+    const stats = async (which: Which, id: string) => {
+      const res = await apps[which].fetch(new Request(`http://bench.invalid/sessions/${id}/stats`));
+      if (res.status !== 200) throw new Error(`GET /sessions/${id}/stats answered ${res.status}`);
+      await res.json();
+    };
+    /** Both servers at one size, interleaved (compare: alternating rounds), sends then /stats. */
+    const atSize = async (id: string, size: number): Promise<Record<Which, { ms: number; read: number; statsMs: number; statsRead: number }>> => {
       // A fixed number of sends (each adds a turn, so a time budget would grow the small sessions a lot),
-      // after two untimed ones; fewer where reading everything is slow, as in the growth bench.
-      for (let i = 0; i < 2; i++) await firstToken(apps[which], id);
-      const before = counter.read();
-      let sends = 0;
-      const budget: MeasureOptions = { rounds: 1, time: 1, iterations: which === 'whole' && size >= 100_000 ? 3 : 12, warmup: false };
-      const t = await measure(async () => {
-        sends++;
+      // after two untimed ones each; fewer at the top size, where reading everything takes most of a second.
+      const budget: MeasureOptions = { rounds: 3, time: 1, iterations: size >= 100_000 ? 3 : 4, warmup: false, ...opts.measure };
+      for (const which of ['windowed', 'whole'] as const) for (let i = 0; i < 2; i++) await firstToken(apps[which], id);
+      const reads = { windowed: { sends: 0, read: 0, calls: 0, statsRead: 0 }, whole: { sends: 0, read: 0, calls: 0, statsRead: 0 } };
+      const send = (which: Which) => async () => {
+        const from = counters[which].read();
         await firstToken(apps[which], id);
-      }, { ...budget, ...opts.measure });
-      return { ms: t.median, read: (counter.read() - before) / sends };
+        reads[which].sends++;
+        reads[which].read += counters[which].read() - from;
+      };
+      const sends = await compare({ windowed: send('windowed'), whole: send('whole') }, budget);
+      // GET /stats right after a reply, as the page does (the reply untimed), after one untimed call
+      // each (the first after the fill counts everything the fill added).
+      for (const which of ['windowed', 'whole'] as const) await stats(which, id);
+      const statsAfterReply = (which: Which) => ({
+        fn: async () => {
+          const from = counters[which].read();
+          await stats(which, id);
+          reads[which].calls++;
+          reads[which].statsRead += counters[which].read() - from;
+        },
+        beforeEach: async () => void (await firstToken(apps[which], id)),
+        async: true,
+      });
+      const calls = await compare({ windowed: statsAfterReply('windowed'), whole: statsAfterReply('whole') }, budget);
+      const result = (which: Which) => ({
+        ms: sends[which].median,
+        read: reads[which].read / reads[which].sends,
+        statsMs: calls[which].median,
+        statsRead: reads[which].statsRead / reads[which].calls,
+      });
+      return { windowed: result('windowed'), whole: result('whole') };
     };
 
     const fresh = await store.createSession({});
@@ -130,7 +161,7 @@ export async function measureServerHistory(
 
     const { id } = await store.createSession({});
     const corpus = toNewMessages(chatCorpus(Math.max(...sizes), 29));
-    const out: HistoryCurve = { sizes, windowed: [], wholeRead: [], windowedRead: [], wholeReadRead: [], freshMs };
+    const out: HistoryCurve = { sizes, windowed: [], wholeRead: [], windowedRead: [], wholeReadRead: [], freshMs, stats: { windowed: [], wholeRead: [], windowedRead: [], wholeReadRead: [] } };
     let filled = 0;
     for (const size of sizes) {
       progress(`server history: filling a session to ${size.toLocaleString('en')} messages`);
@@ -139,13 +170,16 @@ export async function measureServerHistory(
       const missing = Math.max(0, size - count * 2);
       await fillSession(store, id, corpus.slice(filled, filled + missing));
       filled += missing;
-      const w = await time('windowed', id, size);
-      const a = await time('whole', id, size);
+      const { windowed: w, whole: a } = await atSize(id, size);
       out.windowed.push(w.ms);
       out.windowedRead.push(w.read);
       out.wholeRead.push(a.ms);
       out.wholeReadRead.push(a.read);
-      progress(`server history at ${size.toLocaleString('en')}: first token ${fmtMs(w.ms)} (${Math.round(w.read)} messages read), reading it whole ${fmtMs(a.ms)}`);
+      out.stats.windowed.push(w.statsMs);
+      out.stats.windowedRead.push(w.statsRead);
+      out.stats.wholeRead.push(a.statsMs);
+      out.stats.wholeReadRead.push(a.statsRead);
+      progress(`server history at ${size.toLocaleString('en')}: first token ${fmtMs(w.ms)} (${Math.round(w.read)} messages read), reading it whole ${fmtMs(a.ms)}; /stats ${fmtMs(w.statsMs)} (${Math.round(w.statsRead)} read), reading it whole ${fmtMs(a.statsMs)}`);
     }
     return out;
   } finally {
@@ -183,16 +217,34 @@ export function serverHistoryRows(c: HistoryCurve): BenchRow[] {
       met: null,
       data: { sizes: c.sizes, medianMs: c.wholeRead.map((x) => round(x)), messagesRead: c.wholeReadRead.map((x) => round(x)), exponentAtTop: round(growthExponent(c.sizes, c.wholeRead), 3) },
     },
+    {
+      what: 'growth: milestone server, GET /stats right after a reply (as the page asks), by session length',
+      baseline: 'the same server reading the whole history per call (below)',
+      result:
+        `${curve(c.stats.windowed, c.stats.windowedRead)} (grows as n^${growthExponent(c.sizes, c.stats.windowed).toFixed(2)} at the top); ` +
+        `at ${label(c.sizes[top])} ${fmtRatio(c.stats.wholeRead[top] / c.stats.windowed[top])} faster than reading it whole`,
+      target: 'report the curve',
+      met: null,
+      data: { sizes: c.sizes, medianMs: c.stats.windowed.map((x) => round(x)), messagesRead: c.stats.windowedRead.map((x) => round(x)), exponentAtTop: round(growthExponent(c.sizes, c.stats.windowed), 3) },
+    },
+    {
+      what: 'growth: milestone server, GET /stats reading the whole history per call (the baseline)',
+      baseline: 'the same operation at the smaller sizes, same run',
+      result: `${curve(c.stats.wholeRead, c.stats.wholeReadRead)} (grows as n^${growthExponent(c.sizes, c.stats.wholeRead).toFixed(2)} at the top)`,
+      target: 'report the curve',
+      met: null,
+      data: { sizes: c.sizes, medianMs: c.stats.wholeRead.map((x) => round(x)), messagesRead: c.stats.wholeReadRead.map((x) => round(x)), exponentAtTop: round(growthExponent(c.sizes, c.stats.wholeRead), 3) },
+    },
   ];
 }
 
 export const serverHistory: Bench = {
   id: 'server-history',
-  title: "Milestone server: the first token as a session grows to 100, 1k, 10k and 100k messages",
+  title: 'Milestone server: the first token, and /stats, as a session grows to 100, 1k, 10k and 100k messages',
   note:
     'One message sent through the milestone app (in this process, simulator instant, SQLite on disk, the default context policy: window, 50,000 tokens, 10 turns) to a session of each size (bench corpus, ~48 tokens a message), ' +
     'timed from the request to the first text event; each size also through a store that ignores lastTurns, so every message reads the whole history, as the server did before it read the window from the end. ' +
-    'Up to ~1,000 messages the history is under the limit and is sent whole, so the simulator reading it is in the figure; past it only the window is sent. "read": messages the store returned per message sent (each timed send adds a turn).',
+    'Up to ~1,000 messages the history is under the limit and is sent whole, so the simulator reading it is in the figure; past it only the window is sent. Then GET /stats right after each reply, as the page asks, timed alone, against the same whole-history store. The two servers take turns (alternating rounds) on the same session. "read": messages the store returned per call (each timed send adds a turn; those short turns at the end make the window's read-ahead estimate overshoot: ~2,100 messages read where ~1,100 hold 50,000 tokens).',
   async run(progress) {
     return serverHistoryRows(await measureServerHistory({}, progress));
   },
