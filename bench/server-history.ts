@@ -244,7 +244,7 @@ export const serverHistory: Bench = {
   note:
     'One message sent through the milestone app (in this process, simulator instant, SQLite on disk, the default context policy: window, 50,000 tokens, 10 turns) to a session of each size (bench corpus, ~48 tokens a message), ' +
     'timed from the request to the first text event; each size also through a store that ignores lastTurns, so every message reads the whole history, as the server did before it read the window from the end. ' +
-    'Up to ~1,000 messages the history is under the limit and is sent whole, so the simulator reading it is in the figure; past it only the window is sent. Then GET /stats right after each reply, as the page asks, timed alone, against the same whole-history store. The two servers take turns (alternating rounds) on the same session. "read": messages the store returned per call (each timed send adds a turn; those short turns at the end make the window's read-ahead estimate overshoot: ~2,100 messages read where ~1,100 hold 50,000 tokens).',
+    'Up to ~1,000 messages the history is under the limit and is sent whole, so the simulator reading it is in the figure; past it only the window is sent. Then GET /stats right after each reply, as the page asks, timed alone, against the same whole-history store. The two servers take turns (alternating rounds) on the same session. "read": messages the store returned per call (each timed send adds a turn; those short turns at the end make the window read-ahead estimate overshoot: ~2,100 messages read where ~1,100 hold 50,000 tokens).',
   async run(progress) {
     return serverHistoryRows(await measureServerHistory({}, progress));
   },
