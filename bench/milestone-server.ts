@@ -256,11 +256,11 @@ export const milestoneServer: Bench = {
     'The simulator, the server and (at 1 stream) a bare node:http pass-through proxy each in a child process; the server warmed up with 500 replies; the synthetic model slowed down at high concurrency so the streams stay open. ' +
     'TTFT added = first text event through the server minus first text event straight from the simulator process, same prompt, interleaved, over 1, 100 and 1,000 concurrent streams. ' +
     "Twice: with the simulator inside the server's process (npm run serve's default: what the server itself adds), and over HTTP (--sim-url: one more network hop, as with a live provider; the bare proxy, timed in the same rounds, is what that hop alone costs on this machine). " +
-    'Memory: RSS from /proc/<pid>/status of a fresh server (simulator over HTTP) with 1,000 streams open minus idle, both after a full GC.',
+    'Memory: RSS from /proc/<pid>/status of a fresh server with 1,000 streams open minus idle, both after a full GC; with the simulator in its process (the default) and over HTTP (the server alone).',
   async run(progress) {
     const rows: BenchRow[] = [];
     for (const upstream of ['in-process', 'http'] as const) rows.push(...serverRows(await measureServer({ upstream, progress }), upstream));
-    rows.push(memoryRow(await measureServerMemory(1000, progress)));
+    for (const upstream of ['in-process', 'http'] as const) rows.push(memoryRow(await measureServerMemory(1000, progress, upstream)));
     return rows;
   },
 };
