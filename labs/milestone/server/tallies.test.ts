@@ -82,4 +82,17 @@ describe('HistoryTallies: /stats reads only what was written since', () => {
     await store.clearSession(id);
     expect(await tallyOf(tallies, id)).toEqual({ tokens: 0, throughLastUser: null, lastUsageInput: null });
   });
+
+  it('does not mistake a session made again under the same id for the old one (its seq numbers start over)', async () => {
+    const id = '3f0c9d4e-1b2a-4c5d-8e7f-9a0b1c2d3e4f';
+    await store.createSession({ id });
+    for (let n = 1; n <= 2; n++) await turn(id, n);
+    const tallies = new HistoryTallies(count);
+    await tallyOf(tallies, id);
+    await store.deleteSession(id);
+    await new Promise((resolve) => setTimeout(resolve, 5)); // another createdAt
+    await store.createSession({ id });
+    for (let n = 1; n <= 3; n++) await store.saveTurn(id, [{ role: 'user', content: `new ${n}`, tokens: 1 }, { role: 'assistant', content: `r ${n}`, tokens: 2 }]);
+    expect(await tallyOf(tallies, id)).toEqual({ tokens: 9, throughLastUser: 7, lastUsageInput: null });
+  });
 });

@@ -22,13 +22,15 @@ export interface HistoryTally {
 }
 
 interface Entry extends HistoryTally {
+  /** The session's createdAt: a session deleted and made again under the same id is another history. */
+  createdAt: string;
   /** Turns stored when this tally was taken. */
   turns: number;
   /** seq of the last message counted; 0 when none. */
   lastSeq: number;
 }
 
-const empty = (): Entry => ({ tokens: 0, throughLastUser: null, lastUsageInput: null, turns: 0, lastSeq: 0 });
+const empty = (createdAt: string): Entry => ({ tokens: 0, throughLastUser: null, lastUsageInput: null, createdAt, turns: 0, lastSeq: 0 });
 
 export class HistoryTallies {
   readonly #entries = new Map<string, Entry>();
@@ -42,13 +44,13 @@ export class HistoryTallies {
   async of(store: SessionStore, info: SessionInfo): Promise<HistoryTally> {
     const known = this.#entries.get(info.id);
     let entry: Entry | null = null;
-    if (known && known.lastSeq > 0 && info.turns >= known.turns) {
+    if (known && known.createdAt === info.createdAt && known.lastSeq > 0 && info.turns >= known.turns) {
       // The turns since, and the last one seen again: a message may have been added to it.
       const recent = await store.loadHistory(info.id, { lastTurns: info.turns - known.turns + 1 });
       const at = recent.findIndex((m) => m.seq === known.lastSeq);
       if (at >= 0) entry = this.#add({ ...known }, recent, at + 1);
     }
-    entry ??= this.#add(empty(), await store.loadHistory(info.id), 0);
+    entry ??= this.#add(empty(info.createdAt), await store.loadHistory(info.id), 0);
     // Turns as of `info`: a write landing between the two reads is counted now and skipped next time (by seq).
     entry.turns = info.turns;
     this.#entries.delete(info.id);
