@@ -7,17 +7,15 @@
  * one gets 409).
  */
 import { REPLY_PRIMING_TOKENS, countSystemTokens, encoderFor, encodingForModel, type Encoding } from '../../../modules/context/reference/index.ts';
-import type { SessionInfo, SessionStore, StoredMessage } from '../../../modules/persistence/reference/index.ts';
+import type { SessionInfo, SessionStore } from '../../../modules/persistence/reference/index.ts';
 import { ConversationManager, InvalidHistoryError, type ChatAdapter } from '../../../modules/state/reference/index.ts';
 import type { DisconnectPolicy } from './config.ts';
 import { SummaryBook, buildContextStrategy, contextState, fitsAlone, type ContextPolicy, type ContextState } from './context.ts';
 import { Generation } from './generation.ts';
+import { readHistory, type HistoryRead } from './history-read.ts';
 import { HistoryTallies } from './tallies.ts';
 import { historyJson, toContextMessages, toTurnInputs, tokensOf, type HistoryJson } from './history.ts';
 import { ApiError, checkSessionId, type ChatInput } from './http.ts';
-
-/** Turns in the first read of a long history (window strategy): more than a window usually holds. */
-const FIRST_READ_TURNS = 32;
 
 export interface ChatServiceOptions {
   store: SessionStore;
@@ -104,8 +102,13 @@ export class ChatService {
     });
     this.#active.set(id, generation); // reserved, with no await since the check above
     try {
-      const stored = await this.#historyFor(info, systemTokens + messageTokens + REPLY_PRIMING_TOKENS);
-      generation.begin(this.#manager(info, systemTokens, stored, messageTokens, generation));
+      const read = await readHistory(this.#o.store, info, {
+        policy: this.#o.context,
+        fixedTokens: systemTokens + messageTokens + REPLY_PRIMING_TOKENS,
+        tokensOf: (m) => m.tokens ?? tokensOf(m.role, m.content, this.#encoding),
+        summaryCoversToTurn: this.#summaries.get(id)?.coversToTurn ?? null,
+      });
+      generation.begin(this.#manager(info, systemTokens, read, messageTokens, generation));
     } catch (error) {
       this.#active.delete(id);
       if (error instanceof InvalidHistoryError) {
@@ -117,32 +120,6 @@ export class ChatService {
     return { sessionId: id, generation };
   }
 
-  /**
-   * The stored history this message needs. Under the window strategy, once the history is over the
-   * limit only its last turns are sent, so it is read from the end: the last 32 turns, and if those
-   * are under the limit, as many more turns as their size says should pass it (and a quarter more),
-   * until the part read is over the limit on its own (then so is the whole history, and the window
-   * falls inside the part) or is the whole history. A 100,000-message session then costs a message
-   * what its last few hundred messages do, not a read of all of them. The other strategies read it
-   * whole: 'none' sends it all, and 'summary' may have to summarise from the first message (its
-   * summaries are kept in memory only).
-   */
-  async #historyFor(info: SessionInfo, fixedTokens: number): Promise<StoredMessage[]> {
-    const { store, context } = this.#o;
-    if (context.strategy !== 'window') return store.loadHistory(info.id);
-    let lastTurns = Math.max(FIRST_READ_TURNS, context.keepTurns);
-    for (;;) {
-      if (lastTurns >= info.turns) return store.loadHistory(info.id);
-      const part = await store.loadHistory(info.id, { lastTurns });
-      let tokens = 0;
-      for (const m of part) tokens += m.tokens ?? tokensOf(m.role, m.content, this.#encoding);
-      if (fixedTokens + tokens > context.maxTokens) return part;
-      // Turns like these that would pass the limit, with a margin; at least twice as many.
-      const perTurn = Math.max(1, tokens / lastTurns);
-      lastTurns = Math.max(lastTurns * 2, Math.ceil((1.25 * (context.maxTokens - fixedTokens)) / perTurn));
-    }
-  }
-
   /** The system prompt's tokens, after checking that it and the message fit on their own. */
   #checkFits(systemPrompt: string, messageTokens: number): number {
     const systemTokens = countSystemTokens(systemPrompt, { encoding: this.#encoding });
@@ -152,7 +129,7 @@ export class ChatService {
     return systemTokens;
   }
 
-  #manager(info: SessionInfo, systemTokens: number, stored: StoredMessage[], messageTokens: number, generation: Generation): ConversationManager {
+  #manager(info: SessionInfo, systemTokens: number, { stored, turnOffset }: HistoryRead, messageTokens: number, generation: Generation): ConversationManager {
     const { store, adapter, model, maxTokens } = this.#o;
     const encoding = this.#encoding;
     return ConversationManager.fromHistory(toTurnInputs(stored), {
@@ -164,6 +141,7 @@ export class ChatService {
         policy: this.#o.context,
         encoding,
         stored: toContextMessages(stored, encoding),
+        turnOffset,
         pendingTokens: messageTokens,
         systemTokens,
         sessionId: info.id,

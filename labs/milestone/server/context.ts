@@ -63,8 +63,10 @@ export class SummaryBook {
 export interface StrategyInput {
   policy: ContextPolicy;
   encoding: Encoding;
-  /** The stored history, counted, in the manager's order. */
+  /** The stored history (all of it, or its end: see history-read.ts), counted, in the manager's order. */
   stored: readonly ContextMessage[];
+  /** Turns of the session before `stored` (0 when it is the whole history): the summaries count turns from the first. */
+  turnOffset?: number;
   /** Tokens of the message being sent. */
   pendingTokens: number;
   systemTokens: number;
@@ -92,19 +94,23 @@ export function buildContextStrategy(input: StrategyInput): ContextStrategy {
     };
     if (policy.strategy === 'none' || full <= policy.maxTokens) return decide({ kind: 'full', droppedTurns: 0, inputTokens: full }, history);
     const limits = { budget: policy.maxTokens, systemTokens, reserveOutput: 0 };
+    const offset = input.turnOffset ?? 0;
     if (policy.strategy === 'window') {
       const w = slidingWindow(history, { ...limits, maxTurns: policy.keepTurns });
-      return decide({ kind: 'window', droppedTurns: w.droppedTurns, inputTokens: w.inputTokens }, w.messages);
+      return decide({ kind: 'window', droppedTurns: offset + w.droppedTurns, inputTokens: w.inputTokens }, w.messages);
     }
     const { adapter, model, signal } = input.summariser;
     const summarise: Summariser = async (old, previous) => {
       const result = await adapter.complete({ model, maxTokens: 300, system: '', messages: [{ role: 'user', content: summaryPrompt(old, previous) }] }, { signal });
       return result.text;
     };
-    const r = await summariseOldTurns(history, { ...limits, keepRecentTurns: policy.keepTurns, summarise, previous: input.summaries.get(input.sessionId), encoding: input.encoding });
-    input.summaries.set(input.sessionId, r.summary);
+    // The book counts turns from the session's first; summariseOldTurns, from the first of `history`.
+    const shift = (s: StoredSummary | null, by: number): StoredSummary | null => s && { ...s, coversFromTurn: s.coversFromTurn + by, coversToTurn: s.coversToTurn + by };
+    const previous = shift(input.summaries.get(input.sessionId), -offset);
+    const r = await summariseOldTurns(history, { ...limits, keepRecentTurns: policy.keepTurns, summarise, previous, encoding: input.encoding });
+    input.summaries.set(input.sessionId, shift(r.summary, offset));
     const kept = r.messages.filter((m) => history.includes(m));
-    const droppedTurns = history.slice(0, history.length - kept.length).filter((m) => m.role === 'user').length;
+    const droppedTurns = offset + history.slice(0, history.length - kept.length).filter((m) => m.role === 'user').length;
     return decide({ kind: r.usedFallback ? 'fallback' : 'summary', droppedTurns, inputTokens: r.inputTokens }, r.messages);
   };
 }

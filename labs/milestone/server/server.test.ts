@@ -124,6 +124,54 @@ describe('milestone server: reference policies', () => {
     }
   });
 
+  it('summary strategy: once a summary is held, the next message reads from the first turn it does not cover; the same request as from the whole history', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'milestone-summary-read-'));
+    const store = await openStore('sqlite', { path: path.join(dataDir, 'sessions.db') });
+    const ids: string[] = [];
+    for (let k = 0; k < 2; k++) {
+      const { id } = await store.createSession({});
+      for (let n = 1; n <= 150; n++) {
+        await store.saveTurn(id, [
+          { role: 'user', content: `Note ${n}: ${filler(50)}`, tokens: 60 },
+          { role: 'assistant', content: `Noted ${n}.`, tokens: 60 },
+        ]);
+      }
+      ids.push(id);
+    }
+    // Two servers over the same store: one as it is, one whose store always reads the whole history.
+    const reads: Array<number | undefined> = [];
+    const view = (whole: boolean) =>
+      new Proxy(store, {
+        get: (target, key) => {
+          if (key === 'close') return async () => {};
+          if (key === 'loadHistory')
+            return async (id: string, opts?: { lastTurns?: number }) => {
+              if (!whole) reads.push(opts?.lastTurns);
+              return target.loadHistory(id, whole ? {} : opts);
+            };
+          const value: unknown = Reflect.get(target, key, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const options = { dataDir, contextStrategy: 'summary' as const, contextMaxTokens: 3000, contextKeepTurns: 5 };
+    try {
+      const [a, b] = [await server({ ...options, storeInstance: view(false) }), await server({ ...options, storeInstance: view(true) })];
+      const bodies: unknown[][] = [];
+      for (const [s, id] of [[a, ids[0]], [b, ids[1]]] as const) {
+        await turn(s.url, id, 'What was note 150?');
+        await turn(s.url, id, 'And note 149?');
+        bodies.push((s.provider.sim?.requests ?? []).map((r) => (r.body as { messages: unknown }).messages));
+      }
+      expect(reads[0]).toBeUndefined(); // no summary yet: read whole
+      expect(reads.at(-1)).toBeGreaterThan(0); // with one: read from the end
+      expect(bodies[0]).toEqual(bodies[1]); // every request, the summariser's included
+      expect(bodies[0].length).toBeGreaterThanOrEqual(3);
+    } finally {
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('under the limit a long history is still sent whole, though it is read from the end first', async () => {
     const s = await server({ contextMaxTokens: 50_000, contextKeepTurns: 5 });
     const { id } = await s.store.createSession({});
