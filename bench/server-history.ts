@@ -19,9 +19,12 @@ import type { Bench, BenchRow } from './types.ts';
  * disk, so what remains is the server's own per-message work: reading the
  * history, building the ConversationManager, the window.
  *
- * Twice per size: the server as it is (the window reads the history from its
- * end), and the same server over a store that always reads the whole history
- * (how every message was served before), so the curve it replaced is beside it.
+ * Then GET /stats right after a reply, as the page asks for it, timed alone.
+ *
+ * Twice per size, interleaved: the server as it is (it reads the history from
+ * its end, and /stats only what is new), and the same server over a store that
+ * always reads the whole history (how every message and /stats call was served
+ * before), so the curve it replaced is beside it.
  */
 
 export interface HistoryCurve {
