@@ -14,7 +14,7 @@ import { SummaryBook, buildContextStrategy, contextState, fitsAlone, type Contex
 import { Generation } from './generation.ts';
 import { readHistory, type HistoryRead } from './history-read.ts';
 import { HistoryTallies } from './tallies.ts';
-import { historyJson, toContextMessages, toTurnInputs, tokensOf, type HistoryJson } from './history.ts';
+import { historyJson, storedTokens, toContextMessages, toTurnInputs, tokensOf, type HistoryJson } from './history.ts';
 import { ApiError, checkSessionId, type ChatInput } from './http.ts';
 
 export interface ChatServiceOptions {
@@ -50,7 +50,7 @@ export class ChatService {
   readonly #o: ChatServiceOptions;
   readonly #active = new Map<string, Generation>();
   readonly #summaries = new SummaryBook();
-  readonly #tallies = new HistoryTallies((m) => m.tokens ?? tokensOf(m.role, m.content, this.#encoding));
+  readonly #tallies = new HistoryTallies((m) => storedTokens(m, this.#encoding));
   readonly #encoding: Encoding;
   #closing = false;
 
@@ -105,7 +105,7 @@ export class ChatService {
       const read = await readHistory(this.#o.store, info, {
         policy: this.#o.context,
         fixedTokens: systemTokens + messageTokens + REPLY_PRIMING_TOKENS,
-        tokensOf: (m) => m.tokens ?? tokensOf(m.role, m.content, this.#encoding),
+        tokensOf: (m) => storedTokens(m, this.#encoding),
         summaryCoversToTurn: this.#summaries.get(id)?.coversToTurn ?? null,
       });
       generation.begin(this.#manager(info, systemTokens, read, messageTokens, generation));

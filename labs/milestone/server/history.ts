@@ -22,9 +22,14 @@ export function toTurnInputs(messages: readonly StoredMessage[]): TurnInput[] {
   }));
 }
 
-/** The stored history with the counts stored at write time (counted now only if a row has none). */
+/** A stored message's tokens: the count stored at write time (counted now only if the row has none). */
+export function storedTokens(m: StoredMessage, encoding: Encoding): number {
+  return m.tokens ?? tokensOf(m.role, m.content, encoding);
+}
+
+/** The stored history with the counts stored at write time. */
 export function toContextMessages(messages: readonly StoredMessage[], encoding: Encoding): ContextMessage[] {
-  return messages.map((m) => ({ role: m.role, content: m.content, tokens: m.tokens ?? tokensOf(m.role, m.content, encoding) }));
+  return messages.map((m) => ({ role: m.role, content: m.content, tokens: storedTokens(m, encoding) }));
 }
 
 export interface MessageJson {
