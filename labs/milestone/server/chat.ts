@@ -7,7 +7,7 @@
  * one gets 409).
  */
 import { REPLY_PRIMING_TOKENS, countSystemTokens, encoderFor, encodingForModel, type Encoding } from '../../../modules/context/reference/index.ts';
-import type { SessionInfo, SessionStore } from '../../../modules/persistence/reference/index.ts';
+import type { SessionInfo, SessionStore, StoredMessage } from '../../../modules/persistence/reference/index.ts';
 import { ConversationManager, InvalidHistoryError, type ChatAdapter } from '../../../modules/state/reference/index.ts';
 import type { DisconnectPolicy } from './config.ts';
 import { SummaryBook, buildContextStrategy, contextState, fitsAlone, type ContextPolicy, type ContextState } from './context.ts';
@@ -50,7 +50,9 @@ export class ChatService {
   readonly #o: ChatServiceOptions;
   readonly #active = new Map<string, Generation>();
   readonly #summaries = new SummaryBook();
-  readonly #tallies = new HistoryTallies((m) => storedTokens(m, this.#encoding));
+  /** A stored message's tokens, for the history read and the /stats tally. */
+  readonly #tokensOf = (m: StoredMessage): number => storedTokens(m, this.#encoding);
+  readonly #tallies = new HistoryTallies(this.#tokensOf);
   readonly #encoding: Encoding;
   #closing = false;
 
@@ -105,7 +107,7 @@ export class ChatService {
       const read = await readHistory(this.#o.store, info, {
         policy: this.#o.context,
         fixedTokens: systemTokens + messageTokens + REPLY_PRIMING_TOKENS,
-        tokensOf: (m) => storedTokens(m, this.#encoding),
+        tokensOf: this.#tokensOf,
         summaryCoversToTurn: this.#summaries.get(id)?.coversToTurn ?? null,
       });
       generation.begin(this.#manager(info, systemTokens, read, messageTokens, generation));
