@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProviderServer } from '../../../fixtures/sim/index.ts';
-import { openStore } from '../../../modules/persistence/reference/index.ts';
+import { openStore, type SessionStore } from '../../../modules/persistence/reference/index.ts';
 import { createApp } from './app.ts';
 import { DEFAULTS } from './config.ts';
 import { openProvider } from './provider.ts';
@@ -27,6 +27,22 @@ afterEach(async () => {
 });
 
 const hasText = (r: { text: string }) => r.text.length > 0;
+
+/** Two sessions with the same 150 stored turns (~60 tokens a message, ~18k tokens in all). */
+async function twinSessions(store: SessionStore, systemPrompt: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let k = 0; k < 2; k++) {
+    const { id } = await store.createSession({ systemPrompt });
+    for (let n = 1; n <= 150; n++) {
+      await store.saveTurn(id, [
+        { role: 'user', content: `Note ${n}: ${filler(50)}`, tokens: 60 },
+        { role: 'assistant', content: `Noted ${n}.`, tokens: 60 },
+      ]);
+    }
+    ids.push(id);
+  }
+  return ids;
+}
 
 describe('milestone server: reference policies', () => {
   it('on-disconnect abort: the provider request is cut and the part streamed is stored, marked interrupted', async () => {
@@ -79,7 +95,7 @@ describe('milestone server: reference policies', () => {
   });
 
   it('the window reads a long history from its end: the same request as from the whole history, a fraction of it read', async () => {
-    // Two sessions with the same 150 stored turns (~60 tokens a message, ~18k tokens in all, over the 3,000 limit).
+    // Over the 3,000-token limit.
     const dataDir = mkdtempSync(path.join(tmpdir(), 'milestone-window-read-'));
     const store = await openStore('sqlite', { path: path.join(dataDir, 'sessions.db') });
     const read: Array<{ lastTurns: number | undefined; messages: number }> = [];
@@ -89,17 +105,7 @@ describe('milestone server: reference policies', () => {
       read.push({ lastTurns: opts?.lastTurns, messages: messages.length });
       return messages;
     };
-    const ids: string[] = [];
-    for (let k = 0; k < 2; k++) {
-      const { id } = await store.createSession({ systemPrompt: 'Be brief.' });
-      for (let n = 1; n <= 150; n++) {
-        await store.saveTurn(id, [
-          { role: 'user', content: `Note ${n}: ${filler(50)}`, tokens: 60 },
-          { role: 'assistant', content: `Noted ${n}.`, tokens: 60 },
-        ]);
-      }
-      ids.push(id);
-    }
+    const ids = await twinSessions(store, 'Be brief.');
     const s = await server({ storeInstance: store, dataDir, contextMaxTokens: 3000, contextKeepTurns: 5 });
     try {
       await turn(s.url, ids[0], 'What was note 150?');
@@ -127,17 +133,7 @@ describe('milestone server: reference policies', () => {
   it('summary strategy: once a summary is held, the next message reads from the first turn it does not cover; the same request as from the whole history', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'milestone-summary-read-'));
     const store = await openStore('sqlite', { path: path.join(dataDir, 'sessions.db') });
-    const ids: string[] = [];
-    for (let k = 0; k < 2; k++) {
-      const { id } = await store.createSession({});
-      for (let n = 1; n <= 150; n++) {
-        await store.saveTurn(id, [
-          { role: 'user', content: `Note ${n}: ${filler(50)}`, tokens: 60 },
-          { role: 'assistant', content: `Noted ${n}.`, tokens: 60 },
-        ]);
-      }
-      ids.push(id);
-    }
+    const ids = await twinSessions(store, '');
     // Two servers over the same store: one as it is, one whose store always reads the whole history.
     const reads: Array<number | undefined> = [];
     const view = (whole: boolean) =>

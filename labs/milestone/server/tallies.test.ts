@@ -33,15 +33,12 @@ describe('HistoryTallies: /stats reads only what was written since', () => {
       { role: 'user', content: `q${n}`, tokens: 10 },
       { role: 'assistant', content: `a${n}`, tokens: 20, usage: usage === null ? null : { input: usage, output: 5 } },
     ]);
-  /** What a fresh tally (one whole read) says: the reference. */
-  const fromScratch = async (id: string): Promise<HistoryTally> => {
-    const t = await new HistoryTallies(count).of(store, (await store.getSession(id))!);
-    return { tokens: t.tokens, throughLastUser: t.throughLastUser, lastUsageInput: t.lastUsageInput };
-  };
   const tallyOf = async (tallies: HistoryTallies, id: string): Promise<HistoryTally> => {
     const t = await tallies.of(store, (await store.getSession(id))!);
     return { tokens: t.tokens, throughLastUser: t.throughLastUser, lastUsageInput: t.lastUsageInput };
   };
+  /** What a fresh tally (one whole read) says: the reference. */
+  const fromScratch = (id: string) => tallyOf(new HistoryTallies(count), id);
 
   it('counts the history, then reads only the new turns and the last one seen', async () => {
     const { id } = await store.createSession({});
