@@ -50,8 +50,15 @@ export class ChatService {
   readonly #o: ChatServiceOptions;
   readonly #active = new Map<string, Generation>();
   readonly #summaries = new SummaryBook();
-  /** A stored message's tokens, for the history read and the /stats tally. */
-  readonly #tokensOf = (m: StoredMessage): number => storedTokens(m, this.#encoding);
+  /** Counts made now for rows stored without one, per row object: the history read counts them, the context strategy reuses them. */
+  readonly #counted = new WeakMap<StoredMessage, number>();
+  /** A stored message's tokens, for the history read, the context strategy and the /stats tally. */
+  readonly #tokensOf = (m: StoredMessage): number => {
+    if (m.tokens !== null) return m.tokens;
+    let n = this.#counted.get(m);
+    if (n === undefined) this.#counted.set(m, (n = storedTokens(m, this.#encoding)));
+    return n;
+  };
   readonly #tallies = new HistoryTallies(this.#tokensOf);
   readonly #encoding: Encoding;
   #closing = false;
@@ -142,7 +149,7 @@ export class ChatService {
       contextStrategy: buildContextStrategy({
         policy: this.#o.context,
         encoding,
-        stored: toContextMessages(stored, encoding),
+        stored: toContextMessages(stored, this.#tokensOf),
         turnOffset,
         pendingTokens: messageTokens,
         systemTokens,

@@ -27,9 +27,9 @@ export function storedTokens(m: StoredMessage, encoding: Encoding): number {
   return m.tokens ?? tokensOf(m.role, m.content, encoding);
 }
 
-/** The stored history with the counts stored at write time. */
-export function toContextMessages(messages: readonly StoredMessage[], encoding: Encoding): ContextMessage[] {
-  return messages.map((m) => ({ role: m.role, content: m.content, tokens: storedTokens(m, encoding) }));
+/** The stored history as counted messages (tokensOf: storedTokens, or a caller's memo of it). */
+export function toContextMessages(messages: readonly StoredMessage[], tokensOf: (m: StoredMessage) => number): ContextMessage[] {
+  return messages.map((m) => ({ role: m.role, content: m.content, tokens: tokensOf(m) }));
 }
 
 export interface MessageJson {

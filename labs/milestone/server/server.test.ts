@@ -9,12 +9,14 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startProviderServer } from '../../../fixtures/sim/index.ts';
 import { openStore, type SessionStore } from '../../../modules/persistence/reference/index.ts';
+import { resetTokenizerStats, tokenizerStats } from '../../../modules/context/reference/index.ts';
 import { createApp } from './app.ts';
 import { DEFAULTS } from './config.ts';
 import { openProvider } from './provider.ts';
 import { chat, chatUntil, eventually, history, stats, turn, type Json } from '../conformance/client.ts';
 import { filler } from '../conformance/long.ts';
 import { testServer, type TestServer } from './test-helpers.ts';
+import { tokensOf } from './history.ts';
 
 const servers: TestServer[] = [];
 async function server(options: Parameters<typeof testServer>[0] = {}): Promise<TestServer> {
@@ -125,6 +127,35 @@ describe('milestone server: reference policies', () => {
       const whole = s.provider.sim?.requests.at(-1)?.body as { messages: unknown[] };
       expect(windowed.messages).toEqual(whole.messages);
       expect(windowed.messages.length).toBe(9); // 4 stored turns + the new message
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('rows stored without a token count are counted once per message, not again by the context strategy', async () => {
+    // 40 uncounted turns (~120 tokens each), over the 3,000-token limit: the read from the end counts the
+    // last 32 turns' rows, and the window is built from those same rows.
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'milestone-uncounted-'));
+    const store = await openStore('sqlite', { path: path.join(dataDir, 'sessions.db') });
+    const { id } = await store.createSession({ systemPrompt: '' });
+    for (let n = 1; n <= 40; n++) {
+      await store.saveTurn(id, [
+        { role: 'user', content: `Note ${n}: ${filler(50)}` },
+        { role: 'assistant', content: `Noted ${n}: ${filler(50)}` },
+      ]);
+    }
+    const s = await server({ storeInstance: store, dataDir, contextMaxTokens: 3000, contextKeepTurns: 5 });
+    try {
+      resetTokenizerStats();
+      tokensOf('user', 'one row', 'o200k_base');
+      const perRow = tokenizerStats().encodeCalls; // encode() calls that counting one message makes
+      resetTokenizerStats();
+      await turn(s.url, id, 'What was note 40?');
+      const calls = tokenizerStats().encodeCalls;
+      expect(calls).toBeGreaterThanOrEqual(64 * perRow); // the 64 rows of the part read were counted...
+      expect(calls).toBeLessThan(64 * perRow + 16); // ...once each (twice: 128 rows' worth), plus the message and the reply
+      const sent = s.provider.sim?.requests.at(-1)?.body as { messages: unknown[] };
+      expect(sent.messages.length).toBeLessThanOrEqual(9); // the window held
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
