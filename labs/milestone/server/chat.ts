@@ -14,7 +14,7 @@ import { SummaryBook, buildContextStrategy, contextState, fitsAlone, type Contex
 import { Generation } from './generation.ts';
 import { readHistory, type HistoryRead } from './history-read.ts';
 import { HistoryTallies } from './tallies.ts';
-import { historyJson, storedTokens, toContextMessages, toTurnInputs, tokensOf, type HistoryJson } from './history.ts';
+import { historyJson, toContextMessages, toTurnInputs, tokensOf, type HistoryJson } from './history.ts';
 import { ApiError, checkSessionId, type ChatInput } from './http.ts';
 
 export interface ChatServiceOptions {
@@ -52,11 +52,11 @@ export class ChatService {
   readonly #summaries = new SummaryBook();
   /** Counts made now for rows stored without one, per row object: the history read counts them, the context strategy reuses them. */
   readonly #counted = new WeakMap<StoredMessage, number>();
-  /** A stored message's tokens, for the history read, the context strategy and the /stats tally. */
+  /** A stored message's tokens (its count stored at write time, else counted now), for the history read, the context strategy and the /stats tally. */
   readonly #tokensOf = (m: StoredMessage): number => {
     if (m.tokens !== null) return m.tokens;
     let n = this.#counted.get(m);
-    if (n === undefined) this.#counted.set(m, (n = storedTokens(m, this.#encoding)));
+    if (n === undefined) this.#counted.set(m, (n = tokensOf(m.role, m.content, this.#encoding)));
     return n;
   };
   readonly #tallies = new HistoryTallies(this.#tokensOf);

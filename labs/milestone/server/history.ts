@@ -22,12 +22,7 @@ export function toTurnInputs(messages: readonly StoredMessage[]): TurnInput[] {
   }));
 }
 
-/** A stored message's tokens: the count stored at write time (counted now only if the row has none). */
-export function storedTokens(m: StoredMessage, encoding: Encoding): number {
-  return m.tokens ?? tokensOf(m.role, m.content, encoding);
-}
-
-/** The stored history as counted messages (tokensOf: storedTokens, or a caller's memo of it). */
+/** The stored history as counted messages (tokensOf: a row's stored count, or one counted now if it has none). */
 export function toContextMessages(messages: readonly StoredMessage[], tokensOf: (m: StoredMessage) => number): ContextMessage[] {
   return messages.map((m) => ({ role: m.role, content: m.content, tokens: tokensOf(m) }));
 }
