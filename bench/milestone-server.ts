@@ -1,4 +1,5 @@
 import { fmtMs, round } from './measure.ts';
+import { SERVER_NODE_FLAGS } from '../labs/milestone/server/config.ts';
 import { ProxyChild, ServerChild, SimChild, serverConfig, specs, type Upstream } from './server-process.ts';
 import { measureServerMemory, memoryRow } from './server-memory.ts';
 import { tempDir } from './sqlite-store.ts';
@@ -253,7 +254,7 @@ export const milestoneServer: Bench = {
   id: 'server',
   title: 'Milestone server: time added to the first token, and memory per open stream',
   note:
-    'The simulator, the server and (at 1 stream) a bare node:http pass-through proxy each in a child process; the server warmed up with 500 replies; the synthetic model slowed down at high concurrency so the streams stay open. ' +
+    'The simulator, the server and (at 1 stream) a bare node:http pass-through proxy each in a child process; the server with npm run serve\'s Node flags (' + SERVER_NODE_FLAGS.join(' ') + ') and warmed up with 500 replies; the synthetic model slowed down at high concurrency so the streams stay open. ' +
     'TTFT added = first text event through the server minus first text event straight from the simulator process, same prompt, interleaved, over 1, 100 and 1,000 concurrent streams. ' +
     "Twice: with the simulator inside the server's process (npm run serve's default: what the server itself adds), and over HTTP (--sim-url: one more network hop, as with a live provider; the bare proxy, timed in the same rounds, is what that hop alone costs on this machine). " +
     'Memory: RSS from /proc/<pid>/status of a fresh server with 1,000 streams open minus idle, both after a full GC; with the simulator in its process (the default) and over HTTP (the server alone).',

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ChildMessage, GcPauses, ParentMessage } from './child-protocol.ts';
 import type { StreamSpec } from './stream-client.ts';
+import { SERVER_NODE_FLAGS } from '../labs/milestone/server/config.ts';
 
 /** The server bench's processes (the milestone server, the simulator, a bare proxy) and the requests it sends. */
 
@@ -66,10 +67,10 @@ export class BenchChild {
   }
 }
 
-/** The milestone server (server-child.ts), with BENCH_SERVER_NODE_ARGS. */
+/** The milestone server (server-child.ts), with the Node flags `npm run serve` gives it, then BENCH_SERVER_NODE_ARGS. */
 export class ServerChild extends BenchChild {
   static async start(config: Record<string, unknown>): Promise<ServerChild> {
-    const { child, url } = await BenchChild.fork('server-child.ts', { BENCH_SERVER_CONFIG: JSON.stringify(config) }, ['--expose-gc', ...nodeArgs()]);
+    const { child, url } = await BenchChild.fork('server-child.ts', { BENCH_SERVER_CONFIG: JSON.stringify(config) }, ['--expose-gc', ...SERVER_NODE_FLAGS, ...nodeArgs()]);
     return new ServerChild(child, url);
   }
 

@@ -1,11 +1,11 @@
 /** The reference server's command line: flags, environment, defaults, --help and clear errors. */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../scripts/lib/cli.ts';
-import { DEFAULTS, configFrom } from './config.ts';
+import { DEFAULTS, SERVER_NODE_FLAGS, configFrom } from './config.ts';
 
 const main = path.join(import.meta.dirname, 'main.ts');
 const repoRoot = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -24,6 +24,15 @@ describe('milestone server: configuration', () => {
     expect(configFrom({}, env)).toMatchObject({ port: 9001, store: 'redis', contextMaxTokens: 4000, contextStrategy: 'summary', onDisconnect: 'abort', simSpeed: 0.5, quiet: true });
     expect(configFrom({ port: '9002', 'context-max-tokens': '5000' }, env)).toMatchObject({ port: 9002, contextMaxTokens: 5000 });
     expect(configFrom({}, { PORT: '' }).port).toBe(DEFAULTS.port);
+  });
+
+  it('npm run serve passes the server\'s Node flags to node (before the script: after it they would be the server\'s own flags)', () => {
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const [runner, ...rest] = pkg.scripts.serve.split(/\s+/);
+    const script = rest.indexOf('labs/milestone/server/main.ts');
+    expect(runner).toBe('tsx');
+    expect(script).toBeGreaterThanOrEqual(0);
+    expect(rest.slice(0, script)).toEqual([...SERVER_NODE_FLAGS]);
   });
 
   it('refuses bad values with the flag named', () => {
