@@ -19,6 +19,16 @@ describe('SseChannel', () => {
     expect(cancelled).toBe(0);
   });
 
+  it('a channel closed before its body was asked for still gives every event, then ends', async () => {
+    const channel = new SseChannel<{ n: number }>(() => {});
+    channel.send({ n: 1 });
+    channel.send({ n: 2 });
+    channel.close();
+    channel.send({ n: 3 });
+    expect(await readAll(channel.body)).toBe('data: {"n":1}\n\ndata: {"n":2}\n\n');
+    expect(channel.body).toBe(channel.body); // made once
+  });
+
   it('a reader that cancels (the client left) calls onCancel once; later sends and close are ignored', async () => {
     let cancelled = 0;
     const channel = new SseChannel<{ n: number }>(() => cancelled++);
