@@ -109,8 +109,10 @@ export function startWriter(dbPath: string, sessionId: string, writer: string, f
   proc.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     err += chunk;
   });
+  // 'close', not 'exit': 'exit' can come before the last of stdout is read, and an ack the child
+  // wrote just before it was killed would be missed (the test would then see more turns than acks).
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    proc.on('exit', (code, signal) => {
+    proc.on('close', (code, signal) => {
       onEarlyExit(new Error(`writer exited before it was ready (code ${code}, signal ${signal}): ${err.trim()}`));
       resolve({ code, signal });
     });
