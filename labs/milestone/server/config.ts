@@ -22,10 +22,9 @@ export type DisconnectPolicy = (typeof DISCONNECT_POLICIES)[number];
  * Node flags the server runs with (`npm run serve` passes them; the server bench's child too).
  * A young generation of 8 MB semi-spaces instead of V8's 16: with many streams open, every token
  * leaves a short-lived chain of promises per stream, and what a scavenge copies (so how long it
- * pauses every stream) grows with the young generation. With 1,000 streams open the first token's
- * added p99 was 3.1-19 ms over eight runs at 8 (median 5.5), 5.9-25 ms over eight at 16 (median
- * 9.7); 4 and 2 were worse again (more pauses, as long). V8 rounds the size to a power of two (6 acts
- * as 8, 12 as 16).
+ * pauses every stream) grows with the young generation. The measurements are in the milestone
+ * README ("The collector's young generation"). V8 rounds the size to a power of two (6 acts as 8,
+ * 12 as 16).
  */
 export const SERVER_NODE_FLAGS = ['--max-semi-space-size=8'] as const;
 
