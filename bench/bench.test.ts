@@ -158,6 +158,9 @@ describe('cheap benches at tiny sizes', () => {
     if (!(await useRedis())) return ctx.skip();
     const m = await measureRedis({ calls: 2, measure: tiny });
     expect(m.storeTrips).toBe(1);
+    expect(m.loadTrips).toBe(1); // warm: one EVALSHA (the first load of a run may need 2: counted apart)
+    expect(m.loadFirstTrips).toBeGreaterThanOrEqual(1);
+    expect(m.loadFirstTrips).toBeLessThanOrEqual(2);
     expect(m.courseTrips).toBe(3);
     expect(m.courseCommands).toEqual(['RPUSH', 'RPUSH', 'EXPIRE']);
     expectWellFormed([redisRow(m)]);
