@@ -83,21 +83,18 @@ export async function measureRedis(
     const course = courseRedis(courseClient, { prefix });
     const { id } = await counted.createSession({});
 
-    proxy.reset();
-    await counted.saveTurn(id, turn);
-    const storeFirstTrips = proxy.trips.length;
-    proxy.reset();
-    for (let i = 0; i < calls; i++) await counted.saveTurn(id, turn);
-    const storeTrips = perCall(proxy.trips, calls);
-    const storeCommands = proxy.trips[0]?.commands ?? [];
-
-    // Like saves, the first load of a run may find its script missing (a fresh or restarted server): counted apart.
-    proxy.reset();
-    await counted.loadHistory(id);
-    const loadFirstTrips = proxy.trips.length;
-    proxy.reset();
-    for (let i = 0; i < calls; i++) await counted.loadHistory(id);
-    const loadTrips = perCall(proxy.trips, calls);
+    // A store call's round trips: its first of the run apart (a fresh or restarted server lacks the
+    // script: NOSCRIPT, then EVAL), then per call over `calls` warm ones, with the first warm call's commands.
+    const tripsOf = async (call: () => Promise<unknown>) => {
+      proxy.reset();
+      await call();
+      const first = proxy.trips.length;
+      proxy.reset();
+      for (let i = 0; i < calls; i++) await call();
+      return { first, warm: perCall(proxy.trips, calls), commands: proxy.trips[0]?.commands ?? [] };
+    };
+    const save = await tripsOf(() => counted.saveTurn(id, turn));
+    const load = await tripsOf(() => counted.loadHistory(id));
 
     proxy.reset();
     for (let i = 0; i < calls; i++) await course.saveTurn('counted', turn);
@@ -145,13 +142,13 @@ export async function measureRedis(
       rttMs: ping.ping.median,
       storeRemoteMs: r.store.median,
       courseRemoteMs: r.course.median,
-      storeTrips,
-      storeCommands,
-      storeFirstTrips,
+      storeTrips: save.warm,
+      storeCommands: save.commands,
+      storeFirstTrips: save.first,
       courseTrips,
       courseCommands,
-      loadTrips,
-      loadFirstTrips,
+      loadTrips: load.warm,
+      loadFirstTrips: load.first,
       messagesPerTurn: turn.length,
       storeMs: t.store.median,
       courseMs: t.course.median,
