@@ -71,6 +71,24 @@ export function courseSqlite(file: string) {
       }
     },
 
+    /** The same, but a turn (2 messages) of each conversation in turn, as a live server interleaves them (setup too). */
+    fillInterleaved(convIds: readonly string[], messages: readonly CourseMessage[]): void {
+      const conn = getDb();
+      try {
+        const now = new Date().toISOString();
+        conn.transaction(() => {
+          const conv = conn.prepare('INSERT INTO conversations (id, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING');
+          for (const id of convIds) conv.run(id, now, now);
+          const insert = conn.prepare('INSERT INTO messages (conversation_id, role, content, created_at, token_count) VALUES (?, ?, ?, ?, ?)');
+          for (let t = 0; t < messages.length; t += 2) {
+            for (const id of convIds) for (const m of messages.slice(t, t + 2)) insert.run(id, m.role, m.content, now, 0);
+          }
+        })();
+      } finally {
+        conn.close();
+      }
+    },
+
     loadHistory(convId: string, lastN = 0): CourseMessage[] {
       const conn = getDb();
       try {

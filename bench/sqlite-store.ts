@@ -67,7 +67,14 @@ export interface SqliteMeasurement {
   loadP99Ms: number;
   loadLastTurnsMs: number;
   loadCourseMs: number;
+  /** The same history written a turn at a time among OTHER_SESSIONS other sessions' turns. */
+  loadInterleavedMs: number;
+  loadInterleavedP99Ms: number;
+  loadCourseInterleavedMs: number;
 }
+
+/** How many other sessions write between two turns of the measured one in the interleaved load. */
+export const OTHER_SESSIONS = 4;
 
 export async function measureSqlite(
   opts: { historyMessages: number; measure?: MeasureOptions },
@@ -116,16 +123,39 @@ export async function measureSqlite(
     course.fill('course-big', history);
     const loaded = await store.loadHistory(big.id);
     if (loaded.length !== history.length) throw new Error(`loaded ${loaded.length} messages, stored ${history.length}`);
+    // The same history as a live server writes it: a turn at a time, each followed by a turn of
+    // every other session, so the session's rows are spread through the file among theirs.
+    progress(`and written a turn at a time among ${OTHER_SESSIONS} other sessions' turns (filling them first)`);
+    const mixed = await store.createSession({});
+    const others = await Promise.all(Array.from({ length: OTHER_SESSIONS }, () => store.createSession({})));
+    const courseMixed = courseSqlite(path.join(tmp.dir, 'course-mixed.db'));
+    for (let t = 0; t < history.length; t += 2) {
+      const pair = history.slice(t, t + 2);
+      await store.saveTurn(mixed.id, pair);
+      for (const o of others) await store.saveTurn(o.id, pair);
+    }
+    courseMixed.fillInterleaved(['course-mixed', ...others.map((o) => o.id)], history);
+    const loadedMixed = await store.loadHistory(mixed.id);
+    if (loadedMixed.length !== history.length || loadedMixed.some((m, k) => m.content !== history[k].content)) {
+      throw new Error(`the interleaved session loaded ${loadedMixed.length} messages, not its own ${history.length} in order`);
+    }
+    if (courseMixed.loadHistory('course-mixed').length !== history.length) throw new Error("the course's interleaved session lost messages");
     const load = await compare(
       {
         store: async () => {
           await store.loadHistory(big.id);
+        },
+        'store interleaved': async () => {
+          await store.loadHistory(mixed.id);
         },
         'store last 10 turns': async () => {
           await store.loadHistory(big.id, { lastTurns: 10 });
         },
         course: async () => {
           course.loadHistory('course-big');
+        },
+        'course interleaved': async () => {
+          courseMixed.loadHistory('course-mixed');
         },
       },
       { rounds: 3, time: 400, iterations: 10, progress, ...opts.measure },
@@ -140,6 +170,9 @@ export async function measureSqlite(
       loadP99Ms: load.store.p99,
       loadLastTurnsMs: load['store last 10 turns'].median,
       loadCourseMs: load.course.median,
+      loadInterleavedMs: load['store interleaved'].median,
+      loadInterleavedP99Ms: load['store interleaved'].p99,
+      loadCourseInterleavedMs: load['course interleaved'].median,
     };
   } finally {
     for (const s of stores) await s.close();
@@ -177,7 +210,7 @@ export function sqliteRows(m: SqliteMeasurement): BenchRow[] {
       },
     },
     {
-      what: `SQLite: load a ${m.historyMessages.toLocaleString('en')}-message history (one session, whole), store defaults`,
+      what: `SQLite: load a ${m.historyMessages.toLocaleString('en')}-message history (one session, whole, written alone), store defaults`,
       baseline: "the course's load_history (connect, CREATE TABLE x2, SELECT, close); the store's last 10 turns",
       result:
         `median ${fmtMs(m.loadMs)} (p99 ${fmtMs(m.loadP99Ms)}); the course's load_history ${fmtMs(m.loadCourseMs)} ` +
@@ -192,13 +225,31 @@ export function sqliteRows(m: SqliteMeasurement): BenchRow[] {
         courseLoadMedianMs: round(m.loadCourseMs),
       },
     },
+    {
+      what:
+        `SQLite: load a ${m.historyMessages.toLocaleString('en')}-message history written a turn at a time ` +
+        `among ${OTHER_SESSIONS} other sessions' turns (as a live server writes), store defaults`,
+      baseline: "the course's load_history on the same interleaved writes; the same history written alone (above)",
+      result:
+        `median ${fmtMs(m.loadInterleavedMs)} (p99 ${fmtMs(m.loadInterleavedP99Ms)}); the course's load_history ${fmtMs(m.loadCourseInterleavedMs)} ` +
+        `(${fmtRatio(m.loadCourseInterleavedMs / m.loadInterleavedMs)} the store's time); written alone ${fmtMs(m.loadMs)}`,
+      target: 'load <= 10 ms',
+      met: m.loadInterleavedMs <= 10,
+      data: {
+        messages: m.historyMessages,
+        otherSessions: OTHER_SESSIONS,
+        loadMedianMs: round(m.loadInterleavedMs),
+        loadP99Ms: round(m.loadInterleavedP99Ms),
+        courseLoadMedianMs: round(m.loadCourseInterleavedMs),
+      },
+    },
   ];
 }
 
 export const sqliteStore: Bench = {
   id: 'sqlite',
   title: "SQLite store: save a turn and load a 10,000-message history vs the course's pattern",
-  note: "Files in the OS temp directory (same disk). Save: the store's saveTurn with its defaults (WAL, synchronous NORMAL) and with synchronous FULL, against the course's code ported line for line (connect, CREATE TABLE x2, rollback journal, FULL, close per call), with one in-place write + fdatasync as the floor for a power-safe save. Load: loadHistory of one 10,000-message session, its last 10 turns, and the course's load_history.",
+  note: "Files in the OS temp directory (same disk). Save: the store's saveTurn with its defaults (WAL, synchronous NORMAL) and with synchronous FULL, against the course's code ported line for line (connect, CREATE TABLE x2, rollback journal, FULL, close per call), with one in-place write + fdatasync as the floor for a power-safe save. Load: loadHistory of one 10,000-message session, its last 10 turns, and the course's load_history; then the same history written as a live server writes it, a turn at a time with a turn of each of 4 other sessions after each of its own, so its rows are spread among theirs, read by the store and by the course's load_history.",
   async run(progress) {
     return sqliteRows(await measureSqlite({ historyMessages: 10_000 }, progress));
   },

@@ -316,6 +316,41 @@ exercise('sqlite-schema', () => {
     }
   });
 
+  it("upgrades a version-3 database (messages in insertion order) to one session's messages stored together, every field kept", () => {
+    const file = tmpFile('v3.db');
+    const old = new Database(file);
+    for (const m of impl.MIGRATIONS) if (m.version <= 3) old.exec(m.sql);
+    old.pragma('user_version = 3');
+    old.exec(`
+      INSERT INTO conversations (id, created_at, updated_at, system_prompt, last_seq, turns) VALUES
+        ('a', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:03.000Z', 'Be brief.', 2, 1),
+        ('b', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:03.000Z', '', 2, 1);
+      INSERT INTO messages (conversation_id, seq, role, content, created_at, tokens, usage_in, usage_out, status, client_id) VALUES
+        ('a', 1, 'user', 'Hi', '2026-01-01T00:00:01.000Z', 5, NULL, NULL, 'complete', 'turn-1'),
+        ('b', 1, 'user', 'Hello', '2026-01-01T00:00:01.000Z', 6, NULL, NULL, 'complete', NULL),
+        ('a', 2, 'assistant', 'Hello!', '2026-01-01T00:00:02.000Z', 7, 12, 3, 'interrupted', 'turn-1'),
+        ('b', 2, 'assistant', 'Hi.', '2026-01-01T00:00:02.000Z', NULL, NULL, NULL, 'complete', NULL);
+      INSERT INTO client_writes (conversation_id, client_id, first_seq, count) VALUES ('a', 'turn-1', 1, 2);`);
+    const before = old.prepare('SELECT * FROM messages ORDER BY conversation_id, seq').all();
+    old.close();
+
+    const db = impl.openDatabase(file);
+    try {
+      expect(db.pragma('user_version', { simple: true })).toBe(impl.SCHEMA_VERSION);
+      expect(db.prepare('SELECT * FROM messages ORDER BY conversation_id, seq').all()).toEqual(before);
+      // Clustered on its key: no rowid, and a history is read in key order without a sort.
+      expect(() => db.prepare('SELECT rowid FROM messages')).toThrow(/no such column/);
+      const plan = db.prepare("EXPLAIN QUERY PLAN SELECT content FROM messages WHERE conversation_id = 'a' ORDER BY seq").all() as { detail: string }[];
+      expect(plan.map((p) => p.detail).join('\n')).not.toMatch(/TEMP B-TREE/);
+      const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'").pluck().all();
+      expect(indexes).toContain('messages_user_turns');
+      db.prepare("DELETE FROM conversations WHERE id = 'a'").run(); // ON DELETE CASCADE survived the rebuild
+      expect(db.prepare('SELECT conversation_id FROM messages').pluck().all()).toEqual(['b', 'b']);
+    } finally {
+      db.close();
+    }
+  });
+
   it('a migration that fails changes nothing and says so (StoreError "migration_failed")', async () => {
     const file = tmpFile('course-bad.db');
     writeCourseDatabase(file, [['course-1', 'system', 'roles the new schema refuses']]);

@@ -93,6 +93,35 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (conversation_id, client_id)
       ) WITHOUT ROWID;`,
   },
+  {
+    version: 4,
+    name: "each session's messages stored together, in seq order",
+    sql: `
+      -- A rowid table keeps rows in insertion order and finds (conversation_id, seq) through a
+      -- separate index: a history read walks the index and then looks up every row, and a live
+      -- server, writing many sessions turn by turn, scatters each session over the whole file.
+      -- WITHOUT ROWID makes the key the table's own order: one range scan, one session's rows
+      -- side by side. content goes last, so reading the other fields never follows a long
+      -- message onto its overflow pages.
+      CREATE TABLE messages_v4 (
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL CHECK (seq > 0),
+        role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        created_at TEXT NOT NULL,
+        tokens INTEGER CHECK (tokens IS NULL OR tokens >= 0),
+        usage_in INTEGER,
+        usage_out INTEGER,
+        status TEXT NOT NULL DEFAULT 'complete' CHECK (status IN ('complete', 'interrupted')),
+        client_id TEXT,
+        content TEXT NOT NULL,
+        PRIMARY KEY (conversation_id, seq)
+      ) WITHOUT ROWID;
+      INSERT INTO messages_v4 (conversation_id, seq, role, created_at, tokens, usage_in, usage_out, status, client_id, content)
+        SELECT conversation_id, seq, role, created_at, tokens, usage_in, usage_out, status, client_id, content FROM messages;
+      DROP TABLE messages;
+      ALTER TABLE messages_v4 RENAME TO messages;
+      CREATE INDEX messages_user_turns ON messages (conversation_id, seq) WHERE role = 'user';`,
+  },
 ];
 
 /** The version a fully migrated database has in PRAGMA user_version. */
