@@ -33,10 +33,7 @@ export function splitTurns(history: readonly ContextMessage[]): Turn[] {
   let current: Turn | null = null;
   for (let i = 0; i < history.length; i++) {
     const message = history[i];
-    const tokens = message.tokens;
-    if (typeof tokens !== 'number' || !Number.isFinite(tokens) || tokens < 0) {
-      throw new TypeError(`history[${i}] has no stored token count: stamp messages with withTokenCount() when you write them.`);
-    }
+    const tokens = storedTokens(history, i);
     if (isTurnStart(message)) {
       current = { index: turns.length, start: i, end: i + 1, tokens };
       turns.push(current);
@@ -46,4 +43,13 @@ export function splitTurns(history: readonly ContextMessage[]): Turn[] {
     }
   }
   return turns;
+}
+
+/** history[i]'s stored count; a TypeError naming the message if it has none. */
+export function storedTokens(history: readonly ContextMessage[], i: number): number {
+  const tokens = history[i].tokens;
+  if (typeof tokens !== 'number' || !Number.isFinite(tokens) || tokens < 0) {
+    throw new TypeError(`history[${i}] has no stored token count: stamp messages with withTokenCount() when you write them.`);
+  }
+  return tokens;
 }

@@ -1,6 +1,6 @@
 import { ContextOverflowError } from '../given/errors.ts';
 import { REPLY_PRIMING_TOKENS, type ContextMessage } from './messages.ts';
-import { splitTurns } from './turns.ts';
+import { isTurnStart, storedTokens } from './turns.ts';
 
 export interface WindowOptions {
   /**
@@ -42,34 +42,47 @@ export function slidingWindow(history: readonly ContextMessage[], options: Windo
   const maxTurns = options.maxTurns ?? Number.POSITIVE_INFINITY;
   if (!(maxTurns >= 1)) throw new RangeError(`maxTurns must be at least 1 (the current turn), got ${options.maxTurns}`);
 
-  const turns = splitTurns(history);
   const available = budget - systemTokens - reserveOutput - REPLY_PRIMING_TOKENS;
   const overflow = (currentTurnTokens: number) =>
     new ContextOverflowError({ systemTokens, currentTurnTokens, primingTokens: REPLY_PRIMING_TOKENS, reserveOutput, available: budget });
 
-  if (turns.length === 0) {
+  // The same turns as splitTurns, without building them: that would be an object per turn of
+  // the whole history on every message sent, and the window only reads the end of it.
+  // First every stored count is checked (the first missing one is named) and the turns counted...
+  let turns = 0;
+  for (let i = 0; i < history.length; i++) {
+    storedTokens(history, i);
+    if (isTurnStart(history[i])) turns += 1;
+  }
+  if (turns === 0) {
     if (available < 0) throw overflow(0);
     return { messages: [], dropped: history.length, droppedTurns: 0, tokens: 0, inputTokens: systemTokens + REPLY_PRIMING_TOKENS };
   }
 
-  const current = turns[turns.length - 1];
-  if (current.tokens > available) throw overflow(current.tokens);
-
-  // Walk back one whole turn at a time; stop at the first that does not fit, so the result stays a suffix.
-  let first = turns.length - 1;
-  let used = current.tokens;
-  while (first > 0 && turns.length - first < maxTurns) {
-    const previous = turns[first - 1];
-    if (used + previous.tokens > available) break;
-    used += previous.tokens;
-    first -= 1;
+  // ...then walk back from the end one whole turn at a time (a turn is complete when its
+  // user input is reached), and stop at the first that does not fit, so the result stays a suffix.
+  let start = history.length;
+  let kept = 0;
+  let used = 0;
+  let pending = 0;
+  for (let i = history.length - 1; i >= 0 && kept < maxTurns; i--) {
+    pending += history[i].tokens as number;
+    if (!isTurnStart(history[i])) continue;
+    if (used + pending > available) {
+      if (kept === 0) throw overflow(pending); // the current turn is never cut
+      break;
+    }
+    used += pending;
+    pending = 0;
+    kept += 1;
+    start = i;
   }
 
-  const messages = history.slice(turns[first].start);
+  const messages = history.slice(start);
   return {
     messages,
-    dropped: history.length - messages.length,
-    droppedTurns: first,
+    dropped: start,
+    droppedTurns: turns - kept,
     tokens: used,
     inputTokens: systemTokens + used + REPLY_PRIMING_TOKENS,
   };
