@@ -249,7 +249,10 @@ export function sqliteRows(m: SqliteMeasurement): BenchRow[] {
 export const sqliteStore: Bench = {
   id: 'sqlite',
   title: "SQLite store: save a turn and load a 10,000-message history vs the course's pattern",
-  note: "Files in the OS temp directory (same disk). Save: the store's saveTurn with its defaults (WAL, synchronous NORMAL) and with synchronous FULL, against the course's code ported line for line (connect, CREATE TABLE x2, rollback journal, FULL, close per call), with one in-place write + fdatasync as the floor for a power-safe save. Load: loadHistory of one 10,000-message session, its last 10 turns, and the course's load_history; then the same history written as a live server writes it, a turn at a time with a turn of each of 4 other sessions after each of its own, so its rows are spread among theirs, read by the store and by the course's load_history.",
+  note:
+    "Files in the OS temp directory (same disk). Save: the store's saveTurn with its defaults (WAL, synchronous NORMAL) and with synchronous FULL, against the course's code ported line for line (connect, CREATE TABLE x2, rollback journal, FULL, close per call), with one in-place write + fdatasync as the floor for a power-safe save. " +
+    "Load: loadHistory of one 10,000-message session, its last 10 turns, and the course's load_history; then the same history written as a live server writes it, " +
+    `a turn at a time with a turn of each of ${OTHER_SESSIONS} other sessions after each of its own, so its rows are spread among theirs, read by the store and by the course's load_history.`,
   async run(progress) {
     return sqliteRows(await measureSqlite({ historyMessages: 10_000 }, progress));
   },
