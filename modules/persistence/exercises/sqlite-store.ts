@@ -7,9 +7,10 @@
  * inside that transaction, and a retried write with the same client id
  * answered from the client_writes table instead of stored twice.
  *
- * The tables are in sqlite-schema.ts (MIGRATIONS, after version 3):
+ * The tables are in sqlite-schema.ts (MIGRATIONS, after version 4):
  *   conversations(id, system_prompt, created_at, updated_at, last_seq, turns, tokens_in, tokens_out)
- *   messages(conversation_id, seq, role, content, created_at, tokens, usage_in, usage_out, status, client_id)
+ *   messages(conversation_id, seq, role, created_at, tokens, usage_in, usage_out, status, client_id, content),
+ *     keyed and stored in (conversation_id, seq) order
  *   client_writes(conversation_id, client_id, first_seq, count)
  *
  * Run its tests: LAB_TARGET=exercises npx vitest run modules/persistence -t sqlite-store
