@@ -20,7 +20,7 @@ function previousResults(file: string): BenchResult[] {
 runMain(async () => {
   const { values } = parseCommand({
     name: 'bench',
-    summary: 'run the benchmarks and write bench/results.json and bench/RESULTS.md',
+    summary: 'run the benchmarks and write bench/results.json and bench/RESULTS.md (exit status 1 when a target was missed)',
     usage: 'npm run bench [-- --only <id,id>] [--out <dir>]',
     options: { only: { type: 'string' }, out: { type: 'string' } },
     help: [
@@ -62,5 +62,9 @@ runMain(async () => {
   writeFileSync(jsonFile, JSON.stringify(file, null, 2) + '\n');
   writeFileSync(path.join(dir, 'RESULTS.md'), resultsMarkdown(file));
   console.log(`wrote ${path.relative(process.cwd(), jsonFile)} and RESULTS.md (${((performance.now() - started) / 1000).toFixed(0)} s)`);
-  if (fresh.some((r) => r.rows.some((row) => row.met === false))) process.exitCode = 1;
+  const rows = fresh.flatMap((r) => r.rows);
+  const missed = rows.filter((row) => row.met === false).length;
+  const met = rows.filter((row) => row.met === true).length;
+  console.log(`${met} target${met === 1 ? '' : 's'} met, ${missed} missed${missed ? paint('red', ' (exit status 1)') : ''}`);
+  if (missed) process.exitCode = 1;
 });
