@@ -4,7 +4,11 @@
  * here asserts a timing; the expensive benches (server, grader) are checked
  * through their row builders only.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { useRedis } from '../test-support/services.ts';
@@ -85,6 +89,37 @@ describe('bench plumbing', () => {
     expect(md).toContain('r \\| x');
     expect(md).toContain('`grader`, measured 2026-01-01 00:00 UTC.');
   });
+});
+
+describe('the command', () => {
+  const bench = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/bench.ts', ...args], { cwd: path.join(import.meta.dirname, '..'), encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+
+  it('--help, an unknown bench refused, and one bench written to --out with a count of what it met', () => {
+    const help = bench('--help');
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--only <ids>');
+    expect(help.stdout).toContain('exit status 1 when a target was missed');
+
+    const unknown = bench('--only', 'context,nope');
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain('unknown benchmark nope');
+
+    const out = mkdtempSync(path.join(tmpdir(), 'bench-out-'));
+    try {
+      const run = bench('--only', 'context', '--out', out);
+      expect(run.stderr).toContain('context took');
+      const results = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as { results: { id: string; rows: BenchRow[] }[] };
+      expect(results.results.map((r) => r.id)).toEqual(['context']);
+      const met = results.results[0].rows.filter((r) => r.met === true).length;
+      const missed = results.results[0].rows.filter((r) => r.met === false).length;
+      expect(run.stdout).toContain(`${met} target${met === 1 ? '' : 's'} met, ${missed} missed`);
+      expect(run.status).toBe(missed ? 1 : 0);
+      expect(readFileSync(path.join(out, 'RESULTS.md'), 'utf8')).toContain('`context`, measured');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('the load test client', () => {
