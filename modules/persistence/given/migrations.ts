@@ -117,7 +117,7 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (conversation_id, seq)
       ) WITHOUT ROWID;
       INSERT INTO messages_v4 (conversation_id, seq, role, created_at, tokens, usage_in, usage_out, status, client_id, content)
-        SELECT conversation_id, seq, role, created_at, tokens, usage_in, usage_out, status, client_id, content FROM messages;
+        SELECT conversation_id, seq, role, created_at, tokens, usage_in, usage_out, status, client_id, content FROM messages ORDER BY conversation_id, seq;
       DROP TABLE messages;
       ALTER TABLE messages_v4 RENAME TO messages;
       CREATE INDEX messages_user_turns ON messages (conversation_id, seq) WHERE role = 'user';`,
