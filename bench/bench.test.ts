@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { useRedis } from '../test-support/services.ts';
 import { contextRow, measureContext } from './context-window.ts';
-import { chatCorpus } from './corpus.ts';
+import { chatCorpus, interleavedTurns } from './corpus.ts';
 import { graderRows } from './grader.ts';
 import { growthExponent, growthRows, measureGrowth } from './growth.ts';
 import { compare, fmtMs } from './measure.ts';
@@ -69,6 +69,11 @@ describe('bench plumbing', () => {
   it('builds the same prefix-stable corpus for a seed', () => {
     expect(chatCorpus(10)).toEqual(chatCorpus(30).slice(0, 10));
     expect(chatCorpus(4).map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+  });
+
+  it('interleaves sessions a turn at a time, as a live server writes them', () => {
+    expect([...interleavedTurns(['a', 'b'], [1, 2, 3])]).toEqual([['a', [1, 2]], ['b', [1, 2]], ['a', [3]], ['b', [3]]]);
+    expect([...interleavedTurns(['a'], [1, 2, 3])].flatMap(([, turn]) => turn)).toEqual([1, 2, 3]);
   });
 
   it('reads command names from RESP, across reads', () => {

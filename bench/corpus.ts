@@ -56,3 +56,14 @@ export function chatCorpus(messages: number, seed = 8): ChatText[] {
   }
   return out;
 }
+
+/**
+ * The same messages written as a live server interleaves sessions: a turn (2 messages) of each
+ * session in turn, for every turn. With one session, its messages in order.
+ */
+export function* interleavedTurns<T>(sessionIds: readonly string[], messages: readonly T[]): Generator<[sessionId: string, turn: T[]]> {
+  for (let t = 0; t < messages.length; t += 2) {
+    const turn = messages.slice(t, t + 2);
+    for (const id of sessionIds) yield [id, turn];
+  }
+}

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Redis } from 'ioredis';
+import { interleavedTurns } from './corpus.ts';
 
 /**
  * The course's storage code, ported line for line to TypeScript: the
@@ -56,23 +57,11 @@ export function courseSqlite(file: string) {
       }
     },
 
-    /** Fill a conversation quickly (setup, not the pattern being measured): one connection, one transaction. */
-    fill(convId: string, messages: readonly CourseMessage[]): void {
-      const conn = getDb();
-      try {
-        const now = new Date().toISOString();
-        conn.transaction(() => {
-          conn.prepare('INSERT INTO conversations (id, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING').run(convId, now, now);
-          const insert = conn.prepare('INSERT INTO messages (conversation_id, role, content, created_at, token_count) VALUES (?, ?, ?, ?, ?)');
-          for (const m of messages) insert.run(convId, m.role, m.content, now, 0);
-        })();
-      } finally {
-        conn.close();
-      }
-    },
-
-    /** The same, but a turn (2 messages) of each conversation in turn, as a live server interleaves them (setup too). */
-    fillInterleaved(convIds: readonly string[], messages: readonly CourseMessage[]): void {
+    /**
+     * Fill conversations quickly (setup, not the pattern being measured): one connection, one
+     * transaction. Each gets the same messages, interleaved as interleavedTurns says.
+     */
+    fill(convIds: readonly string[], messages: readonly CourseMessage[]): void {
       const conn = getDb();
       try {
         const now = new Date().toISOString();
@@ -80,9 +69,7 @@ export function courseSqlite(file: string) {
           const conv = conn.prepare('INSERT INTO conversations (id, created_at, updated_at) VALUES (?, ?, ?) ON CONFLICT(id) DO NOTHING');
           for (const id of convIds) conv.run(id, now, now);
           const insert = conn.prepare('INSERT INTO messages (conversation_id, role, content, created_at, token_count) VALUES (?, ?, ?, ?, ?)');
-          for (let t = 0; t < messages.length; t += 2) {
-            for (const id of convIds) for (const m of messages.slice(t, t + 2)) insert.run(id, m.role, m.content, now, 0);
-          }
+          for (const [id, turn] of interleavedTurns(convIds, messages)) for (const m of turn) insert.run(id, m.role, m.content, now, 0);
         })();
       } finally {
         conn.close();

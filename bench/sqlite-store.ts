@@ -2,7 +2,7 @@ import { closeSync, fdatasyncSync, fsyncSync, mkdtempSync, openSync, rmSync, wri
 import os from 'node:os';
 import path from 'node:path';
 import { openSqliteStore, type NewMessage, type SqliteStore } from '../modules/persistence/reference/index.ts';
-import { chatCorpus, type ChatText } from './corpus.ts';
+import { chatCorpus, interleavedTurns, type ChatText } from './corpus.ts';
 import { courseSqlite } from './course-patterns.ts';
 import { compare, fmtMs, fmtRatio, round, type MeasureOptions } from './measure.ts';
 import type { Bench, BenchRow } from './types.ts';
@@ -120,21 +120,17 @@ export async function measureSqlite(
     const history = toNewMessages(chatCorpus(opts.historyMessages, 5));
     const big = await store.createSession({});
     await fillSession(store, big.id, history);
-    course.fill('course-big', history);
+    course.fill(['course-big'], history);
     const loaded = await store.loadHistory(big.id);
     if (loaded.length !== history.length) throw new Error(`loaded ${loaded.length} messages, stored ${history.length}`);
-    // The same history as a live server writes it: a turn at a time, each followed by a turn of
-    // every other session, so the session's rows are spread through the file among theirs.
+    // The same history as a live server writes it (interleavedTurns), so the session's rows are
+    // spread through the file among the other sessions'; the course's tables get the same writes.
     progress(`and written a turn at a time among ${OTHER_SESSIONS} other sessions' turns (filling them first)`);
     const mixed = await store.createSession({});
     const others = await Promise.all(Array.from({ length: OTHER_SESSIONS }, () => store.createSession({})));
     const courseMixed = courseSqlite(path.join(tmp.dir, 'course-mixed.db'));
-    for (let t = 0; t < history.length; t += 2) {
-      const pair = history.slice(t, t + 2);
-      await store.saveTurn(mixed.id, pair);
-      for (const o of others) await store.saveTurn(o.id, pair);
-    }
-    courseMixed.fillInterleaved(['course-mixed', ...others.map((o) => o.id)], history);
+    for (const [id, turn] of interleavedTurns([mixed.id, ...others.map((o) => o.id)], history)) await store.saveTurn(id, turn);
+    courseMixed.fill(['course-mixed', ...others.map((o) => o.id)], history);
     const loadedMixed = await store.loadHistory(mixed.id);
     if (loadedMixed.length !== history.length || loadedMixed.some((m, k) => m.content !== history[k].content)) {
       throw new Error(`the interleaved session loaded ${loadedMixed.length} messages, not its own ${history.length} in order`);
