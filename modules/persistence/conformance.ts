@@ -167,6 +167,28 @@ export function conformance(impl: Impl, backend: Backend): void {
     expect((await store.listSessions({ limit: 2 })).map((s) => s.id)).toEqual(['list-a', 'list-c']);
   });
 
+  it('a long history (over any batch a store reads at a time) loads whole and by last turns, every message in place, after a clear too', async () => {
+    const store = await fresh();
+    const { id } = await store.createSession();
+    // Turns first..first+count-1, 32 to a saveTurn; returns what the store answered.
+    const write = async (first: number, count: number): Promise<StoredMessage[]> => {
+      const out: StoredMessage[] = [];
+      for (let n = first; n < first + count; n += 32) {
+        const batch = Array.from({ length: Math.min(32, first + count - n) }, (_, k) => turn(n + k)).flat();
+        out.push(...(await store.saveTurn(id, batch)));
+      }
+      return out;
+    };
+    const before = await write(1, 700);
+    expect(await store.loadHistory(id)).toEqual(before);
+    expect(await store.loadHistory(id, { lastTurns: 555 })).toEqual(before.slice(-1110));
+    await store.clearSession(id);
+    const after = await write(701, 600);
+    expect(after[0].seq).toBe(1401);
+    expect(await store.loadHistory(id)).toEqual(after);
+    expect(await store.loadHistory(id, { lastTurns: 513 })).toEqual(after.slice(-1026));
+  });
+
   it('clearSession removes the messages, keeps the session, and never reuses a seq', async () => {
     const store = await fresh();
     const { id } = await store.createSession({ systemPrompt: 'keep me' });
