@@ -272,7 +272,9 @@ describe('expensive benches: their rows', () => {
       ],
       'http',
     );
-    expect(rows.map((r) => r.met)).toEqual([false, false]);
+    // Over HTTP the time added is reported (the hop is in it); errors still fail the row.
+    expect(rows.map((r) => r.met)).toEqual([true, false]);
+    expect(rows[0].target).toMatch(/^no errors; time added: report/);
     expect(rows[0].data.addedMedianMs).toBeCloseTo(4);
     // The bare proxy's median (81.6) minus direct's (81): the hop alone; the rest (4 - 0.6) is the server's own.
     expect(rows[0].data.bareProxyAddedMedianMs).toBeCloseTo(0.6);
@@ -285,6 +287,8 @@ describe('expensive benches: their rows', () => {
     // In-process: no proxy floor; within the targets and without errors, met.
     const inProcess = serverRows([{ concurrency: 1, server: [80.5, 81.5, 82.5], direct: [80, 81, 82], errors: [] }], 'in-process');
     expect(inProcess[0].met).toBe(true);
+    const slow = serverRows([{ concurrency: 1, server: [81.5, 82.5, 83.5], direct: [80, 81, 82], errors: [] }], 'in-process');
+    expect(slow[0].met).toBe(false); // +1.5 ms median
     expect(inProcess[0].what).toContain('in its process');
     expect(inProcess[0].data.bareProxyAddedMedianMs).toBeUndefined();
     // A server p99 below the direct path's is a negative difference, written with one sign.
