@@ -76,6 +76,45 @@ export interface SqliteMeasurement {
 /** How many other sessions write between two turns of the measured one in the interleaved load. */
 export const OTHER_SESSIONS = 4;
 
+/**
+ * The sessions the loads read: one history written alone, the same written a
+ * turn at a time among OTHER_SESSIONS others' (interleavedTurns), in the store
+ * and in the course's tables, each checked by loading it back. Only the ids
+ * come back: the messages and the checks' copies go out of reach before the
+ * loads are timed. A load's result is ~3 MB of young objects, so loads keep
+ * the collector busy, and what else the process holds is marked each time:
+ * with three loaded copies of the history kept alive, a load's median went
+ * from ~8 ms to 15-20 ms in a test harness.
+ */
+async function fillForLoads(
+  store: SqliteStore,
+  course: ReturnType<typeof courseSqlite>,
+  courseMixed: ReturnType<typeof courseSqlite>,
+  messages: number,
+  progress: (m: string) => void,
+): Promise<{ big: string; mixed: string }> {
+  progress(`load a ${messages.toLocaleString('en')}-message history (filling it first)`);
+  const history = toNewMessages(chatCorpus(messages, 5));
+  const big = await store.createSession({});
+  await fillSession(store, big.id, history);
+  course.fill(['course-big'], history);
+  const loaded = await store.loadHistory(big.id);
+  if (loaded.length !== history.length) throw new Error(`loaded ${loaded.length} messages, stored ${history.length}`);
+  // The same history as a live server writes it, so the session's rows are spread through the file
+  // among the other sessions'; the course's tables get the same writes.
+  progress(`and written a turn at a time among ${OTHER_SESSIONS} other sessions' turns (filling them first)`);
+  const mixed = await store.createSession({});
+  const others = await Promise.all(Array.from({ length: OTHER_SESSIONS }, () => store.createSession({})));
+  for (const [id, turn] of interleavedTurns([mixed.id, ...others.map((o) => o.id)], history)) await store.saveTurn(id, turn);
+  courseMixed.fill(['course-mixed', ...others.map((o) => o.id)], history);
+  const loadedMixed = await store.loadHistory(mixed.id);
+  if (loadedMixed.length !== history.length || loadedMixed.some((m, k) => m.content !== history[k].content)) {
+    throw new Error(`the interleaved session loaded ${loadedMixed.length} messages, not its own ${history.length} in order`);
+  }
+  if (courseMixed.loadHistory('course-mixed').length !== history.length) throw new Error("the course's interleaved session lost messages");
+  return { big: big.id, mixed: mixed.id };
+}
+
 export async function measureSqlite(
   opts: { historyMessages: number; measure?: MeasureOptions },
   progress: (m: string) => void = () => {},
@@ -116,36 +155,18 @@ export async function measureSqlite(
     disk.close();
     const fsyncMs = save.fdatasync.median;
 
-    progress(`load a ${opts.historyMessages.toLocaleString('en')}-message history (filling it first)`);
-    const history = toNewMessages(chatCorpus(opts.historyMessages, 5));
-    const big = await store.createSession({});
-    await fillSession(store, big.id, history);
-    course.fill(['course-big'], history);
-    const loaded = await store.loadHistory(big.id);
-    if (loaded.length !== history.length) throw new Error(`loaded ${loaded.length} messages, stored ${history.length}`);
-    // The same history as a live server writes it (interleavedTurns), so the session's rows are
-    // spread through the file among the other sessions'; the course's tables get the same writes.
-    progress(`and written a turn at a time among ${OTHER_SESSIONS} other sessions' turns (filling them first)`);
-    const mixed = await store.createSession({});
-    const others = await Promise.all(Array.from({ length: OTHER_SESSIONS }, () => store.createSession({})));
     const courseMixed = courseSqlite(path.join(tmp.dir, 'course-mixed.db'));
-    for (const [id, turn] of interleavedTurns([mixed.id, ...others.map((o) => o.id)], history)) await store.saveTurn(id, turn);
-    courseMixed.fill(['course-mixed', ...others.map((o) => o.id)], history);
-    const loadedMixed = await store.loadHistory(mixed.id);
-    if (loadedMixed.length !== history.length || loadedMixed.some((m, k) => m.content !== history[k].content)) {
-      throw new Error(`the interleaved session loaded ${loadedMixed.length} messages, not its own ${history.length} in order`);
-    }
-    if (courseMixed.loadHistory('course-mixed').length !== history.length) throw new Error("the course's interleaved session lost messages");
+    const { big, mixed } = await fillForLoads(store, course, courseMixed, opts.historyMessages, progress);
     const load = await compare(
       {
         store: async () => {
-          await store.loadHistory(big.id);
+          await store.loadHistory(big);
         },
         'store interleaved': async () => {
-          await store.loadHistory(mixed.id);
+          await store.loadHistory(mixed);
         },
         'store last 10 turns': async () => {
-          await store.loadHistory(big.id, { lastTurns: 10 });
+          await store.loadHistory(big, { lastTurns: 10 });
         },
         course: async () => {
           course.loadHistory('course-big');
