@@ -66,6 +66,20 @@ describe('bench plumbing', () => {
     expect(fmtMs(-0.5)).toBe('-0.500 ms');
   });
 
+  it('starts each task from a full collection when gc is exposed, never inside the timing', async () => {
+    const g = globalThis as { gc?: () => void };
+    const before = g.gc;
+    const log: string[] = [];
+    g.gc = () => void log.push('gc');
+    try {
+      await compare({ a: () => void log.push('a'), b: () => void log.push('b') }, { rounds: 1, time: 1, iterations: 2, warmup: false });
+    } finally {
+      g.gc = before;
+    }
+    // One collection before each task's run, and none between its iterations.
+    expect(log.join(' ')).toMatch(/^gc (a ){2,}gc (b ?){2,}$/);
+  });
+
   it('builds the same prefix-stable corpus for a seed', () => {
     expect(chatCorpus(10)).toEqual(chatCorpus(30).slice(0, 10));
     expect(chatCorpus(4).map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);

@@ -50,7 +50,7 @@ export function resultsMarkdown(file: ResultsFile): string {
   const lines = [
     '# Benchmark results',
     '',
-    `Last run ${file.date.slice(0, 10)} on ${m.cpus} cores (${m.cpu}), Node ${m.node}. Every figure is against a baseline measured in the same run; ` +
+    `Last run ${file.date.slice(0, 10)} on ${m.cpus} cores (${m.cpu}), Node ${m.node}. Every figure is against a baseline measured in the same run, and every timed task starts from a collected heap; ` +
       'absolute times on a shared machine are noisy, ratios less so. Re-run with `npm run bench` (one bench: `npm run bench -- --only <id>`).',
     '',
   ];

@@ -37,6 +37,9 @@ runMain(async () => {
   const unknown = wanted?.filter((id) => !benches.some((b) => b.id === id));
   if (unknown?.length) throw new UsageError(`unknown benchmark ${unknown.join(', ')}; known: ${benches.map((b) => b.id).join(', ')}`);
   const selected = wanted ? benches.filter((b) => wanted.includes(b.id)) : benches;
+  if (typeof (globalThis as { gc?: unknown }).gc !== 'function') {
+    process.stderr.write(paint('dim', 'note: no --expose-gc (npm run bench passes it): each task is timed without a full collection first, so garbage from the one before lands in its time\n'));
+  }
   const started = performance.now();
   const fresh: BenchResult[] = [];
   for (const bench of selected) {
