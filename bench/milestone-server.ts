@@ -213,6 +213,7 @@ const HTTP_TARGET = 'no errors; time added: report (it holds a second network ho
 const signedMs = (ms: number): string => `${ms < 0 ? '-' : '+'}${fmtMs(Math.abs(ms))}`;
 
 export function serverRows(results: LevelResult[], upstream: Upstream): BenchRow[] {
+  const timed = upstream === 'in-process'; // held to the time target (see HTTP_TARGET)
   const rows: BenchRow[] = [];
   for (const r of results) {
     const s = [...r.server].sort((a, b) => a - b);
@@ -240,8 +241,8 @@ export function serverRows(results: LevelResult[], upstream: Upstream): BenchRow
         `${signedMs(addedMedian)} median, ${signedMs(addedP99)} p99 (through the server ${fmtMs(quantile(s, 0.5))} / ${fmtMs(quantile(s, 0.99))}, ` +
         `direct ${fmtMs(quantile(d, 0.5))} / ${fmtMs(quantile(d, 0.99))}; ${s.length} + ${d.length} streams)${split}; errors: ${r.errors.length}` +
         (r.retries ? ` (${r.retries} sent again: their keep-alive socket had just been closed)` : ''),
-      target: upstream === 'in-process' ? '<= 1 ms median, <= 5 ms p99, no errors' : HTTP_TARGET,
-      met: r.errors.length === 0 && s.length > 0 && (upstream === 'http' || (addedMedian <= 1 && addedP99 <= 5)),
+      target: timed ? '<= 1 ms median, <= 5 ms p99, no errors' : HTTP_TARGET,
+      met: r.errors.length === 0 && s.length > 0 && (!timed || (addedMedian <= 1 && addedP99 <= 5)),
       data: {
         upstream,
         concurrency: r.concurrency,

@@ -104,9 +104,9 @@ async function fillForLoads(
   // among the other sessions'; the course's tables get the same writes.
   progress(`and written a turn at a time among ${OTHER_SESSIONS} other sessions' turns (filling them first)`);
   const mixed = await store.createSession({});
-  const others = await Promise.all(Array.from({ length: OTHER_SESSIONS }, () => store.createSession({})));
-  for (const [id, turn] of interleavedTurns([mixed.id, ...others.map((o) => o.id)], history)) await store.saveTurn(id, turn);
-  courseMixed.fill(['course-mixed', ...others.map((o) => o.id)], history);
+  const others = (await Promise.all(Array.from({ length: OTHER_SESSIONS }, () => store.createSession({})))).map((o) => o.id);
+  for (const [id, turn] of interleavedTurns([mixed.id, ...others], history)) await store.saveTurn(id, turn);
+  courseMixed.fill(['course-mixed', ...others], history);
   const loadedMixed = await store.loadHistory(mixed.id);
   if (loadedMixed.length !== history.length || loadedMixed.some((m, k) => m.content !== history[k].content)) {
     throw new Error(`the interleaved session loaded ${loadedMixed.length} messages, not its own ${history.length} in order`);
