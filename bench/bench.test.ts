@@ -27,7 +27,8 @@ import { memoryRow } from './server-memory.ts';
 import { runStream, streamingAgent } from './stream-client.ts';
 import { measureSqlite, sqliteRows } from './sqlite-store.ts';
 import { measureTokenizers, tokenizerRow } from './tokenizers.ts';
-import type { BenchRow } from './types.ts';
+import { quantileDifferenceInterval, type BenchRow } from './types.ts';
+import { seededRandom } from '../fixtures/sim/random.ts';
 
 const tiny = { rounds: 1, time: 1, iterations: 2, warmup: false } as const;
 
@@ -48,6 +49,21 @@ function expectWellFormed(rows: BenchRow[]): void {
 }
 
 describe('bench plumbing', () => {
+  it('puts a 90% interval from resampling around a p99 difference: it covers the true shift, repeats, and narrows with more streams', () => {
+    const rand = seededRandom(7);
+    // Exponential tails (mean 10 ms), the second path 3 ms later: the true p99 difference is 3.
+    const sample = (n: number, shift: number) => Array.from({ length: n }, () => shift - 10 * Math.log(1 - rand()));
+    const [server, direct] = [sample(5000, 3), sample(1000, 0)];
+    const range = quantileDifferenceInterval(server, direct, 0.99);
+    expect(range.low).toBeLessThan(3);
+    expect(range.high).toBeGreaterThan(3);
+    expect(range.high - range.low).toBeGreaterThan(2); // a p99 of 1,000 streams is loose
+    expect(quantileDifferenceInterval(server, direct, 0.99)).toEqual(range);
+    const more = quantileDifferenceInterval(sample(40_000, 3), sample(40_000, 0), 0.99);
+    expect(more.high - more.low).toBeLessThan((range.high - range.low) / 2);
+    expect(quantileDifferenceInterval([], direct, 0.99).low).toBeNaN();
+  });
+
   it('registers every bench once, with the documented ids', () => {
     const ids = benches.map((b) => b.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -298,6 +314,10 @@ describe('expensive benches: their rows', () => {
     // The server's GC pauses during a level: what a long p99 is often made of.
     expect(rows[1].data).toMatchObject({ serverGcPauses: 4, serverGcLongestMs: 12, serverGcOver5Ms: 2, serverGcTotalMs: 19.5 });
     expect(rows[1].result).toContain("the server's GC meanwhile: 4 pauses, longest 12");
+    // Every level's p99 difference comes with its interval from resampling, around the point figure.
+    expect(rows[0].result).toMatch(/p99 \(90% interval from resampling [+-][\d.]+ ms to [+-][\d.]+ ms;/);
+    expect(rows[0].data.addedP99Low90Ms).toBeLessThanOrEqual(rows[0].data.addedP99Ms as number);
+    expect(rows[0].data.addedP99High90Ms).toBeGreaterThanOrEqual(rows[0].data.addedP99Ms as number);
     // In-process: no proxy floor; within the targets and without errors, met.
     const inProcess = serverRows([{ concurrency: 1, server: [80.5, 81.5, 82.5], direct: [80, 81, 82], errors: [] }], 'in-process');
     expect(inProcess[0].met).toBe(true);
