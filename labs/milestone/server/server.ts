@@ -2,7 +2,8 @@
  * startServer(config): open the store and the provider, build the app and
  * serve it on 127.0.0.1 with @hono/node-server. close() is the clean
  * shutdown: stop accepting, let running replies finish (or cut and save them
- * after the grace period), close the connections, then the store.
+ * after the grace period), close the connections, then the SQLite
+ * checkpointer and the store.
  */
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { openStore, type SessionStore } from '../../../modules/persistence/reference/index.ts';
 import { createApp, type MilestoneApp } from './app.ts';
+import { SAFETY_NET_PAGES, startCheckpointer } from './checkpointer.ts';
 import { DEFAULTS, type ServerConfig } from './config.ts';
 import { openProvider, type ProviderHandle } from './provider.ts';
 
@@ -34,13 +36,16 @@ export interface RunningServer {
 
 const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
+export const sqlitePathOf = (config: ServerConfig): string => path.join(config.dataDir, 'milestone.db');
+
+/** The configured store. With SQLite in it, its WAL is checkpointed by the caller's startCheckpointer (see checkpointer.ts). */
 export async function openConfiguredStore(config: ServerConfig): Promise<SessionStore> {
-  const sqlitePath = path.join(config.dataDir, 'milestone.db');
   if (config.store !== 'redis') mkdirSync(config.dataDir, { recursive: true });
+  const sqlite = { path: sqlitePathOf(config), autoCheckpointPages: SAFETY_NET_PAGES };
   const redis = { url: config.redisUrl, prefix: config.redisPrefix, ttlSeconds: config.redisTtlSeconds };
-  if (config.store === 'sqlite') return openStore('sqlite', { path: sqlitePath });
+  if (config.store === 'sqlite') return openStore('sqlite', sqlite);
   if (config.store === 'redis') return openStore('redis', redis);
-  return openStore('tiered', { sqlite: { path: sqlitePath }, redis });
+  return openStore('tiered', { sqlite, redis });
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
@@ -50,6 +55,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   const log = config.quiet ? () => {} : (logOption ?? ((line: string) => console.log(line)));
   const provider = openProvider(config);
   const store = storeInstance ?? (await openConfiguredStore(config));
+  const checkpointer = storeInstance || config.store === 'redis' ? null : startCheckpointer(sqlitePathOf(config), { log });
   const app = createApp({
     store,
     adapter: provider.adapter,
@@ -72,6 +78,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
   } catch (e) {
     provider.close();
+    await checkpointer?.close();
     await store.close();
     throw e;
   }
@@ -89,6 +96,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       httpServer.closeAllConnections();
       await stopped;
       provider.close();
+      await checkpointer?.close();
       await store.close();
     })());
 

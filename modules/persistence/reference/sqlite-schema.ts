@@ -64,6 +64,14 @@ export interface OpenDatabaseOptions {
   synchronous?: 'full' | 'normal';
   /** How long a writer waits for another's lock before giving up. Default 5000. */
   busyTimeoutMs?: number;
+  /**
+   * The commit that takes the WAL past this many pages also checkpoints it
+   * (copies it back into the database and syncs), on the caller's thread:
+   * milliseconds that a server's event loop spends waiting. SQLite's default,
+   * 1,000, unless set. Raise it when something else checkpoints, as the
+   * milestone server's checkpointer does from a worker thread.
+   */
+  autoCheckpointPages?: number;
 }
 
 /**
@@ -84,6 +92,7 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions = {}): Data
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 5000))}`);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+    if (opts.autoCheckpointPages !== undefined) db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(opts.autoCheckpointPages))}`);
     db.pragma('foreign_keys = ON');
     migrate(db);
     return db;

@@ -1,0 +1,106 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openStore, type SessionStore } from '../../../modules/persistence/reference/index.ts';
+import { SAFETY_NET_PAGES, startCheckpointer } from './checkpointer.ts';
+import { DEFAULTS } from './config.ts';
+import { openConfiguredStore, sqlitePathOf } from './server.ts';
+import { testServer } from './test-helpers.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+const tempDir = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'checkpointer-test-'));
+  dirs.push(dir);
+  return dir;
+};
+
+/** Enough turns that a default connection (1,000 pages) would have checkpointed several times. */
+async function saveTurns(store: SessionStore, turns: number): Promise<void> {
+  const { id } = await store.createSession({ systemPrompt: '' });
+  for (let i = 0; i < turns; i++) {
+    await store.saveTurn(id, [
+      { role: 'user', content: `question ${i} `.repeat(20), tokens: 60 },
+      { role: 'assistant', content: `answer ${i} `.repeat(60), tokens: 180 },
+    ]);
+  }
+}
+
+/** Pages reach the database file only through a checkpoint (until then they are in the WAL). */
+async function fileGrows(file: string, from: number, withinMs = 10_000): Promise<boolean> {
+  const until = Date.now() + withinMs;
+  while (Date.now() < until) {
+    if (statSync(file).size > from) return true;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return false;
+}
+
+describe('the SQLite checkpointer', () => {
+  it("checkpoints from its worker while the store's own connection, with the safety-net threshold, never does", async () => {
+    const file = path.join(tempDir(), 'chat.db');
+    const store = await openStore('sqlite', { path: file, autoCheckpointPages: SAFETY_NET_PAGES });
+    try {
+      const before = statSync(file).size;
+      await saveTurns(store, 400);
+      expect(statSync(file).size).toBe(before); // all of it still in the WAL: no commit checkpointed
+      const lines: string[] = [];
+      const checkpointer = startCheckpointer(file, { intervalMs: 20, log: (line) => lines.push(line) });
+      expect(await fileGrows(file, before)).toBe(true);
+      await checkpointer.close();
+      await checkpointer.close(); // twice is fine
+      expect(lines).toEqual([]);
+      expect((await store.loadHistory((await store.listSessions())[0].id)).length).toBe(800);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('is needed: with SQLite\'s default threshold the same saves checkpoint on the saving thread', async () => {
+    const file = path.join(tempDir(), 'chat.db');
+    const store = await openStore('sqlite', { path: file });
+    try {
+      const before = statSync(file).size;
+      await saveTurns(store, 400);
+      expect(statSync(file).size).toBeGreaterThan(before);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reports once when it cannot work, and closes anyway', async () => {
+    const lines: string[] = [];
+    const checkpointer = startCheckpointer(path.join(tempDir(), 'missing.db'), { log: (line) => lines.push(line) });
+    await checkpointer.close();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^SQLite checkpointer: the worker stopped: .+; the server's connection checkpoints the WAL itself past 10,000 pages\.$/);
+  });
+
+  it("leaves the server's own store connection only the safety net", async () => {
+    const config = { ...DEFAULTS, dataDir: tempDir(), store: 'sqlite' as const };
+    const store = await openConfiguredStore(config);
+    try {
+      const before = statSync(sqlitePathOf(config)).size;
+      await saveTurns(store, 400);
+      expect(statSync(sqlitePathOf(config)).size).toBe(before);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('runs beside the server\'s SQLite store and stops with it', async () => {
+    const server = await testServer();
+    try {
+      const file = sqlitePathOf(server.config);
+      const before = statSync(file).size;
+      await saveTurns(server.store, 400);
+      expect(await fileGrows(file, before)).toBe(true);
+    } finally {
+      await server.dispose();
+    }
+    expect(server.lines.filter((l) => l.includes('checkpointer'))).toEqual([]);
+  });
+});
