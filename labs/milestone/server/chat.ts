@@ -28,6 +28,8 @@ export interface ChatServiceOptions {
   onDisconnect: DisconnectPolicy;
   stallTimeoutMs: number;
   log: (line: string) => void;
+  /** Called after each turn is stored (the SQLite checkpointer counts them). */
+  onTurnSaved?: () => void;
 }
 
 export interface StatsJson {
@@ -168,6 +170,7 @@ export class ChatService {
             usage: assistant.usage ? { input: assistant.usage.inputTokens, output: assistant.usage.outputTokens } : null,
           },
         ]);
+        this.#o.onTurnSaved?.();
       },
     });
   }
@@ -177,6 +180,7 @@ export class ChatService {
       { role: 'user', content: message, tokens: messageTokens },
       { role: 'assistant', content: partial, tokens: tokensOf('assistant', partial, this.#encoding), status: 'interrupted' },
     ]);
+    this.#o.onTurnSaved?.();
   }
 
   async #session(id: string): Promise<SessionInfo> {

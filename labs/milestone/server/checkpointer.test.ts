@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type SessionStore } from '../../../modules/persistence/reference/index.ts';
-import { SAFETY_NET_PAGES, startCheckpointer } from './checkpointer.ts';
+import { turn } from '../conformance/client.ts';
+import { CHECKPOINT_EVERY_TURNS, SAFETY_NET_PAGES, startCheckpointer } from './checkpointer.ts';
 import { DEFAULTS } from './config.ts';
 import { openConfiguredStore, sqlitePathOf } from './server.ts';
 import { testServer } from './test-helpers.ts';
@@ -19,9 +20,10 @@ const tempDir = () => {
 };
 
 /** Enough turns that a default connection (1,000 pages) would have checkpointed several times. */
-async function saveTurns(store: SessionStore, turns: number): Promise<void> {
+async function saveTurns(store: SessionStore, turns: number, saved: () => void = () => {}): Promise<void> {
   const { id } = await store.createSession({ systemPrompt: '' });
   for (let i = 0; i < turns; i++) {
+    saved();
     await store.saveTurn(id, [
       { role: 'user', content: `question ${i} `.repeat(20), tokens: 60 },
       { role: 'assistant', content: `answer ${i} `.repeat(60), tokens: 180 },
@@ -40,7 +42,7 @@ async function fileGrows(file: string, from: number, withinMs = 10_000): Promise
 }
 
 describe('the SQLite checkpointer', () => {
-  it("checkpoints from its worker while the store's own connection, with the safety-net threshold, never does", async () => {
+  it("checkpoints from its worker once every `everyTurns` saved turns, while the store's own connection (the safety net) never does", async () => {
     const file = path.join(tempDir(), 'chat.db');
     const store = await openStore('sqlite', { path: file, autoCheckpointPages: SAFETY_NET_PAGES });
     try {
@@ -48,12 +50,16 @@ describe('the SQLite checkpointer', () => {
       await saveTurns(store, 400);
       expect(statSync(file).size).toBe(before); // all of it still in the WAL: no commit checkpointed
       const lines: string[] = [];
-      const checkpointer = startCheckpointer(file, { intervalMs: 20, log: (line) => lines.push(line) });
+      const checkpointer = startCheckpointer(file, { everyTurns: 50, log: (line) => lines.push(line) });
+      await saveTurns(store, 49, () => checkpointer.turnSaved());
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(statSync(file).size).toBe(before); // 49 turns: not yet
+      checkpointer.turnSaved(); // the 50th
       expect(await fileGrows(file, before)).toBe(true);
       await checkpointer.close();
       await checkpointer.close(); // twice is fine
       expect(lines).toEqual([]);
-      expect((await store.loadHistory((await store.listSessions())[0].id)).length).toBe(800);
+      expect((await store.listSessions()).reduce((n, session) => n + session.turns, 0)).toBe(449);
     } finally {
       await store.close();
     }
@@ -91,12 +97,13 @@ describe('the SQLite checkpointer', () => {
     }
   });
 
-  it('runs beside the server\'s SQLite store and stops with it', async () => {
+  it('checkpoints every 100 turns the server stores, and stops with it', async () => {
     const server = await testServer();
     try {
       const file = sqlitePathOf(server.config);
       const before = statSync(file).size;
-      await saveTurns(server.store, 400);
+      const first = await turn(server.url, 'new', 'Turn 1 of a long session.');
+      for (let i = 2; i <= CHECKPOINT_EVERY_TURNS; i++) await turn(server.url, first.sessionId ?? '', `Turn ${i} of a long session.`);
       expect(await fileGrows(file, before)).toBe(true);
     } finally {
       await server.dispose();

@@ -66,6 +66,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onDisconnect: config.onDisconnect,
     stallTimeoutMs: config.stallTimeoutMs,
     log,
+    onTurnSaved: checkpointer ? () => checkpointer.turnSaved() : undefined,
   });
 
   let server: ServerType;
