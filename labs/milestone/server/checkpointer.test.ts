@@ -23,11 +23,11 @@ const tempDir = () => {
 async function saveTurns(store: SessionStore, turns: number, saved: () => void = () => {}): Promise<void> {
   const { id } = await store.createSession({ systemPrompt: '' });
   for (let i = 0; i < turns; i++) {
-    saved();
     await store.saveTurn(id, [
       { role: 'user', content: `question ${i} `.repeat(20), tokens: 60 },
       { role: 'assistant', content: `answer ${i} `.repeat(60), tokens: 180 },
     ]);
+    saved();
   }
 }
 
