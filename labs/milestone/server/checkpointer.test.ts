@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStore, type SessionStore } from '../../../modules/persistence/reference/index.ts';
+import { eventually, sleep } from '../../../test-support/eventually.ts';
 import { turn } from '../conformance/client.ts';
 import { CHECKPOINT_EVERY_TURNS, SAFETY_NET_PAGES, startCheckpointer } from './checkpointer.ts';
 import { DEFAULTS } from './config.ts';
@@ -31,15 +32,8 @@ async function saveTurns(store: SessionStore, turns: number, saved: () => void =
   }
 }
 
-/** Pages reach the database file only through a checkpoint (until then they are in the WAL). */
-async function fileGrows(file: string, from: number, withinMs = 10_000): Promise<boolean> {
-  const until = Date.now() + withinMs;
-  while (Date.now() < until) {
-    if (statSync(file).size > from) return true;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return false;
-}
+/** Pages reach the database file only through a checkpoint (until then they are in the WAL): wait for it to grow. */
+const fileGrows = (file: string, from: number) => eventually(async () => expect(statSync(file).size).toBeGreaterThan(from), 10_000, 20);
 
 describe('the SQLite checkpointer', () => {
   it("checkpoints from its worker once every `everyTurns` saved turns, while the store's own connection (the safety net) never does", async () => {
@@ -52,10 +46,10 @@ describe('the SQLite checkpointer', () => {
       const lines: string[] = [];
       const checkpointer = startCheckpointer(file, { everyTurns: 50, log: (line) => lines.push(line) });
       await saveTurns(store, 49, () => checkpointer.turnSaved());
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await sleep(300);
       expect(statSync(file).size).toBe(before); // 49 turns: not yet
       checkpointer.turnSaved(); // the 50th
-      expect(await fileGrows(file, before)).toBe(true);
+      await fileGrows(file, before);
       await checkpointer.close();
       await checkpointer.close(); // twice is fine
       expect(lines).toEqual([]);
@@ -104,7 +98,7 @@ describe('the SQLite checkpointer', () => {
       const before = statSync(file).size;
       const first = await turn(server.url, 'new', 'Turn 1 of a long session.');
       for (let i = 2; i <= CHECKPOINT_EVERY_TURNS; i++) await turn(server.url, first.sessionId ?? '', `Turn ${i} of a long session.`);
-      expect(await fileGrows(file, before)).toBe(true);
+      await fileGrows(file, before);
     } finally {
       await server.dispose();
     }
