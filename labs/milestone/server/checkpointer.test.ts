@@ -79,15 +79,17 @@ describe('the SQLite checkpointer', () => {
     expect(lines[0]).toMatch(/^SQLite checkpointer: the worker stopped: .+; the server's connection checkpoints the WAL itself past 10,000 pages\.$/);
   });
 
-  it("leaves the server's own store connection only the safety net", async () => {
+  it("opens the server's SQLite store with only the safety net on its own connection, and the checkpointer with it", async () => {
     const config = { ...DEFAULTS, dataDir: tempDir(), store: 'sqlite' as const };
-    const store = await openConfiguredStore(config);
+    const opened = await openConfiguredStore(config);
     try {
       const before = statSync(sqlitePathOf(config)).size;
-      await saveTurns(store, 400);
-      expect(statSync(sqlitePathOf(config)).size).toBe(before);
+      await saveTurns(opened.store, 400);
+      expect(statSync(sqlitePathOf(config)).size).toBe(before); // the store's connection did not checkpoint
+      for (let i = 0; i < CHECKPOINT_EVERY_TURNS; i++) opened.onTurnSaved?.();
+      await fileGrows(sqlitePathOf(config), before); // its checkpointer did
     } finally {
-      await store.close();
+      await opened.close();
     }
   });
 

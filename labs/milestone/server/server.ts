@@ -11,7 +11,7 @@ import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { openStore, type SessionStore } from '../../../modules/persistence/reference/index.ts';
 import { createApp, type MilestoneApp } from './app.ts';
-import { SAFETY_NET_PAGES, startCheckpointer } from './checkpointer.ts';
+import { SAFETY_NET_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.ts';
 import { DEFAULTS, type ServerConfig } from './config.ts';
 import { openProvider, type ProviderHandle } from './provider.ts';
 
@@ -38,14 +38,44 @@ const LOOPBACK = ['127.0.0.1', 'localhost', '::1'];
 
 export const sqlitePathOf = (config: ServerConfig): string => path.join(config.dataDir, 'milestone.db');
 
-/** The configured store. With SQLite in it, its WAL is checkpointed by the caller's startCheckpointer (see checkpointer.ts). */
-export async function openConfiguredStore(config: ServerConfig): Promise<SessionStore> {
-  if (config.store !== 'redis') mkdirSync(config.dataDir, { recursive: true });
-  const sqlite = { path: sqlitePathOf(config), autoCheckpointPages: SAFETY_NET_PAGES };
+/** The store a server runs on, with what keeps it healthy while it runs. */
+export interface ConfiguredStore {
+  store: SessionStore;
+  /** Tell the store's SQLite checkpointer that a turn was stored (absent with Redis alone). */
+  onTurnSaved?: () => void;
+  /** Close the checkpointer (when there is one), then the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * The configured store, ready to serve. With SQLite in it (sqlite, tiered), the server's own
+ * connection checkpoints only as a safety net, so the store comes with the worker that checkpoints
+ * its WAL (checkpointer.ts): the two are opened together so that no caller gets one without the other.
+ */
+export async function openConfiguredStore(config: ServerConfig, log: (line: string) => void = () => {}): Promise<ConfiguredStore> {
   const redis = { url: config.redisUrl, prefix: config.redisPrefix, ttlSeconds: config.redisTtlSeconds };
-  if (config.store === 'sqlite') return openStore('sqlite', sqlite);
-  if (config.store === 'redis') return openStore('redis', redis);
-  return openStore('tiered', { sqlite, redis });
+  if (config.store === 'redis') {
+    const store = await openStore('redis', redis);
+    return { store, close: () => store.close() };
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const sqlite = { path: sqlitePathOf(config), autoCheckpointPages: SAFETY_NET_PAGES };
+  const store = config.store === 'sqlite' ? await openStore('sqlite', sqlite) : await openStore('tiered', { sqlite, redis });
+  let checkpointer: Checkpointer;
+  try {
+    checkpointer = startCheckpointer(sqlite.path, { log });
+  } catch (e) {
+    await store.close(); // nothing left half-open
+    throw e;
+  }
+  return {
+    store,
+    onTurnSaved: () => checkpointer.turnSaved(),
+    close: async () => {
+      await checkpointer.close();
+      await store.close();
+    },
+  };
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {
@@ -54,8 +84,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   if (!LOOPBACK.includes(config.host)) throw new Error(`The milestone server binds to loopback only; ${config.host} is not a loopback address.`);
   const log = config.quiet ? () => {} : (logOption ?? ((line: string) => console.log(line)));
   const provider = openProvider(config);
-  const store = storeInstance ?? (await openConfiguredStore(config));
-  const checkpointer = storeInstance || config.store === 'redis' ? null : startCheckpointer(sqlitePathOf(config), { log });
+  const opened: ConfiguredStore = storeInstance ? { store: storeInstance, close: () => storeInstance.close() } : await openConfiguredStore(config, log);
+  const { store } = opened;
   const app = createApp({
     store,
     adapter: provider.adapter,
@@ -66,7 +96,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     onDisconnect: config.onDisconnect,
     stallTimeoutMs: config.stallTimeoutMs,
     log,
-    onTurnSaved: checkpointer ? () => checkpointer.turnSaved() : undefined,
+    onTurnSaved: opened.onTurnSaved,
   });
 
   let server: ServerType;
@@ -79,8 +109,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     });
   } catch (e) {
     provider.close();
-    await checkpointer?.close();
-    await store.close();
+    await opened.close();
     throw e;
   }
   const port = (server.address() as AddressInfo).port;
@@ -97,8 +126,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       httpServer.closeAllConnections();
       await stopped;
       provider.close();
-      await checkpointer?.close();
-      await store.close();
+      await opened.close();
     })());
 
   return { url: `http://${config.host === '::1' ? '[::1]' : config.host}:${port}`, port, config, app, store, provider, close };
