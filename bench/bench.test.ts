@@ -18,7 +18,8 @@ import { graderRows } from './grader.ts';
 import { growthExponent, growthRows, measureGrowth } from './growth.ts';
 import { compare, fmtMs } from './measure.ts';
 import { summarisePauses } from './child-protocol.ts';
-import { measureServer, serverRows } from './milestone-server.ts';
+import { measureServer } from './milestone-server.ts';
+import { serverRows } from './server-rows.ts';
 import { measureRedis, redisRow } from './redis-store.ts';
 import { measureServerHistory, serverHistoryRows } from './server-history.ts';
 import { benches, mergeResults, resultsMarkdown } from './registry.ts';
@@ -267,7 +268,7 @@ describe('the server bench, in miniature', () => {
   // The real processes (simulator, server, bare proxy), a handful of streams: the plumbing works and nothing errs.
   const levels = [
     { concurrency: 1, speed: 0.02, repeats: 2, rampMs: 0, directEvery: 1 },
-    { concurrency: 3, speed: 0.05, repeats: 1, rampMs: 5, directEvery: 1 },
+    { concurrency: 3, speed: 0.05, repeats: 1, rampMs: 5, directEvery: 1, bareSimFloor: true },
   ];
   for (const upstream of ['in-process', 'http'] as const) {
     it(`measures TTFT through the server and straight from the simulator (${upstream})`, async () => {
@@ -278,6 +279,12 @@ describe('the server bench, in miniature', () => {
       ]);
       // Only over HTTP is there a second hop, and so a bare proxy to time.
       expect(results[0].proxy?.length ?? 0).toBe(upstream === 'http' ? 2 : 0);
+      // The floor (a bare simulator server carrying the same streams) is timed where asked, in-process only.
+      expect(results[0].bareSim).toBeUndefined();
+      const floor = results[1].bareSim;
+      if (upstream === 'in-process') expect(floor && [floor.loaded.length, floor.direct.length, floor.errors]).toEqual([3, 3, []]);
+      else expect(floor).toBeUndefined();
+      for (const t of [...(floor?.loaded ?? []), ...(floor?.direct ?? [])]) expect(t).toBeGreaterThan(15); // speed 0.05: 16 ms
       // Every stream waited for the simulator's first token (speed 0.02: 6.4 ms after the request).
       for (const r of results) for (const t of [...r.server, ...r.direct]) expect(t).toBeGreaterThan(5);
       // The server child reported its GC pauses for each level, a summary that adds up.
@@ -318,6 +325,14 @@ describe('expensive benches: their rows', () => {
     expect(rows[0].result).toMatch(/p99 \(90% interval from resampling [+-][\d.]+ ms to [+-][\d.]+ ms;/);
     expect(rows[0].data.addedP99Low90Ms).toBeLessThanOrEqual(rows[0].data.addedP99Ms as number);
     expect(rows[0].data.addedP99High90Ms).toBeGreaterThanOrEqual(rows[0].data.addedP99Ms as number);
+    // At 1,000 streams in-process, the floor: a bare simulator server under the same load, against the direct streams of its own waves.
+    const floored = serverRows(
+      [{ concurrency: 1000, server: [100, 101, 106], direct: [100, 100, 100], errors: [], bareSim: { loaded: [100, 100.5, 103], direct: [100, 100, 100], errors: [], gc: summarisePauses([6, 1]) } }],
+      'in-process',
+    );
+    expect(floored[0].data).toMatchObject({ bareSimAddedMedianMs: 0.5, bareSimAddedP99Ms: 2.95, bareSimGcOver5Ms: 1, bareSimErrors: 0 });
+    expect(floored[0].result).toContain('a bare simulator server in its own process (node:http and the simulator, nothing else) carrying the same 1,000 concurrent streams adds +0.500 ms median, +2.95 ms p99');
+    expect(floored[0].met).toBe(false); // the floor is context: the target is still the server's own +5.9 ms p99
     // In-process: no proxy floor; within the targets and without errors, met.
     const inProcess = serverRows([{ concurrency: 1, server: [80.5, 81.5, 82.5], direct: [80, 81, 82], errors: [] }], 'in-process');
     expect(inProcess[0].met).toBe(true);
@@ -325,6 +340,7 @@ describe('expensive benches: their rows', () => {
     expect(slow[0].met).toBe(false); // +1.5 ms median
     expect(inProcess[0].what).toContain('in its process');
     expect(inProcess[0].data.bareProxyAddedMedianMs).toBeUndefined();
+    expect(inProcess[0].data.bareSimAddedP99Ms).toBeUndefined();
     // A server p99 below the direct path's is a negative difference, written with one sign.
     const faster = serverRows([{ concurrency: 1, server: [81, 81.5, 82], direct: [80, 81, 83], errors: [] }], 'in-process');
     expect(faster[0].result).toMatch(/^\+0\.50* ms median, -0\.970* ms p99/);

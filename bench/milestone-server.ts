@@ -1,11 +1,13 @@
-import { fmtMs, round } from './measure.ts';
+import type { Agent } from 'node:http';
+import { fmtMs } from './measure.ts';
 import { SERVER_NODE_FLAGS } from '../labs/milestone/server/config.ts';
 import { ProxyChild, ServerChild, SimChild, serverConfig, specs, type Upstream } from './server-process.ts';
 import { measureServerMemory, memoryRow } from './server-memory.ts';
 import { tempDir } from './sqlite-store.ts';
 import type { GcPauses } from './child-protocol.ts';
-import { ramp, runStream, streamingAgent, type StreamResult } from './stream-client.ts';
-import { quantile, quantileDifferenceInterval, type Bench, type BenchRow } from './types.ts';
+import { ramp, runStream, streamingAgent, type StreamResult, type StreamSpec } from './stream-client.ts';
+import { serverRows } from './server-rows.ts';
+import { quantile, type Bench, type BenchRow } from './types.ts';
 
 /**
  * The milestone server under load, measured from outside. Three processes
@@ -52,6 +54,12 @@ export interface Level {
   rampMs: number;
   /** One direct (control) stream per this many server streams (1 at the lower levels; fewer at 1,000 to spare the load generator). */
   directEvery: number;
+  /**
+   * Also run the same waves with a bare simulator server (node:http and the simulator, nothing else)
+   * in the server's place: what carrying that many streams in one Node process costs on this
+   * machine, whatever the process does with them. Simulator in the server's process only.
+   */
+  bareSimFloor?: boolean;
 }
 
 // 400 rounds at 1 stream: the median of two paths that differ by ~1 ms moved by +-0.15 ms between runs
@@ -61,7 +69,7 @@ export interface Level {
 export const LEVELS: Level[] = [
   { concurrency: 1, speed: 0.25, repeats: 400, rampMs: 0, directEvery: 1 },
   { concurrency: 100, speed: 6, repeats: 10, rampMs: 1500, directEvery: 1 },
-  { concurrency: 1000, speed: 20, repeats: 5, rampMs: 6000, directEvery: 5 },
+  { concurrency: 1000, speed: 20, repeats: 5, rampMs: 6000, directEvery: 5, bareSimFloor: true },
 ];
 
 export interface LevelResult {
@@ -75,6 +83,8 @@ export interface LevelResult {
   proxy?: number[];
   /** The server process's garbage-collection pauses while the level ran. */
   serverGc?: GcPauses;
+  /** Level.bareSimFloor: the same waves with a bare simulator server in the server's place, and the direct streams timed alongside. */
+  bareSim?: { loaded: number[]; direct: number[]; errors: string[]; gc: GcPauses };
 }
 
 export interface ServerBenchOptions {
@@ -164,22 +174,12 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
           progress(
             `${level.concurrency} streams through the server + ${Math.ceil(level.concurrency / level.directEvery)} direct, interleaved over ${level.rampMs} ms (wave ${wave + 1}/${level.repeats}, speed ${level.speed})`,
           );
-          const serverFirst = wave % 2 === 0;
-          // Server streams with a direct one after every `directEvery` of them, all spread over the ramp.
-          const plan: Array<{ toServer: boolean; session: number }> = [];
-          for (let k = 0; k < level.concurrency; k++) {
-            const pair = [{ toServer: true, session: k }];
-            if (k % level.directEvery === 0) pair.push({ toServer: false, session: -1 });
-            plan.push(...(serverFirst ? pair : pair.reverse()));
-          }
-          const wavePromise = ramp(plan.length, level.rampMs, (i) => {
-            const { toServer, session } = plan[i];
-            return runStream(agent, toServer ? through(sessions[session]) : direct(), { timeoutMs: 120_000 }).then((r) => ({ toServer, r }));
-          });
-          for (const { toServer, r } of await wavePromise) record(toServer ? res.server : res.direct, r, toServer ? 'server' : 'direct');
+          const timed = await runWave(agent, level, wave, (k) => through(sessions[k]), direct);
+          for (const { loaded, r } of timed) record(loaded ? res.server : res.direct, r, loaded ? 'server' : 'direct');
         }
       }
       res.serverGc = await srv.gcPauses();
+      if (level.bareSimFloor && upstream === 'in-process') res.bareSim = await measureBareSim(agent, level, direct, progress);
       const med = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
       progress(`${level.concurrency}: server median ${fmtMs(med(res.server))}, direct median ${fmtMs(med(res.direct))}, errors ${res.errors.length}`);
       results.push(res);
@@ -194,77 +194,50 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
   }
 }
 
-const UPSTREAM_LABEL: Record<Upstream, string> = {
-  'in-process': 'simulator in its process (the default)',
-  http: 'simulator over HTTP, as a live provider',
-};
+/**
+ * One wave: `level.concurrency` streams to the loaded path with a direct one after every
+ * `directEvery` of them, all spread over the ramp; which of each pair goes first alternates by wave.
+ */
+async function runWave(agent: Agent, level: Level, wave: number, loaded: (k: number) => StreamSpec, direct: () => StreamSpec) {
+  const plan: Array<{ loaded: boolean; k: number }> = [];
+  for (let k = 0; k < level.concurrency; k++) {
+    const pair = [{ loaded: true, k }];
+    if (k % level.directEvery === 0) pair.push({ loaded: false, k });
+    plan.push(...(wave % 2 === 0 ? pair : pair.reverse()));
+  }
+  return ramp(plan.length, level.rampMs, (i) => {
+    const { loaded: toLoaded, k } = plan[i];
+    return runStream(agent, toLoaded ? loaded(k) : direct(), { timeoutMs: 120_000 }).then((r) => ({ loaded: toLoaded, r }));
+  });
+}
 
 /**
- * Over HTTP the time added is reported, not held to the 1 ms target. Its
- * baseline is the simulator straight to the client, so the figure holds a
- * second network hop as well as the server's work: on the 2-core VMs this was
- * measured on, a bare pass-through proxy alone added ~0.7 ms of the 1 ms. The
- * issue's target, what the server itself adds, is the in-process rows'. Errors
- * still fail the row.
+ * The floor for a level: the same waves, with a second simulator process (node:http and the
+ * simulator: no framework, store, tokenizer or SDK) carrying the server's streams. What it adds over
+ * the direct path is what that many open streams in one Node process cost here, before any of the
+ * server's own work.
  */
-const HTTP_TARGET = 'no errors; time added: report (it holds a second network hop: the <= 1 ms / <= 5 ms target is the in-process rows\')';
-
-/** A difference with its sign: "+0.82 ms", "-0.74 ms" (the server's p99 can come out below the direct path's). */
-const signedMs = (ms: number): string => `${ms < 0 ? '-' : '+'}${fmtMs(Math.abs(ms))}`;
-
-export function serverRows(results: LevelResult[], upstream: Upstream): BenchRow[] {
-  const timed = upstream === 'in-process'; // held to the time target (see HTTP_TARGET)
-  const rows: BenchRow[] = [];
-  for (const r of results) {
-    const s = [...r.server].sort((a, b) => a - b);
-    const d = [...r.direct].sort((a, b) => a - b);
-    const addedMedian = quantile(s, 0.5) - quantile(d, 0.5);
-    const addedP99 = quantile(s, 0.99) - quantile(d, 0.99);
-    // The p99s rest on each path's slowest few dozen streams: say how far sampling alone could move their difference.
-    const p99Range = quantileDifferenceInterval(s, d, 0.99);
-    let split = '';
-    const extra: Record<string, number> = {};
-    if (r.proxy && r.proxy.length > 0) {
-      // The floor: a second HTTP hop with nothing else (no framework, store, tokenizer or SDK).
-      const hop = quantile([...r.proxy].sort((a, b) => a - b), 0.5) - quantile(d, 0.5);
-      extra.bareProxyAddedMedianMs = round(hop);
-      extra.serverBeyondProxyMedianMs = round(addedMedian - hop);
-      split += `; a bare pass-through proxy in its own process adds ${signedMs(hop)} median in the same run (the hop alone), so the server's own work is ${fmtMs(addedMedian - hop)}`;
+async function measureBareSim(agent: Agent, level: Level, direct: () => StreamSpec, progress: (m: string) => void): Promise<NonNullable<LevelResult['bareSim']>> {
+  const bare = await SimChild.start();
+  try {
+    const loaded = specs(bare.url, '').direct;
+    await bare.setSpeed(0);
+    for (let i = 0; i < 200; i += 25) await Promise.all(Array.from({ length: 25 }, () => runStream(agent, loaded())));
+    await bare.setSpeed(level.speed);
+    for (let i = 0; i < 3; i++) await Promise.all([runStream(agent, loaded()), runStream(agent, direct())]);
+    await bare.gcPauses();
+    const out = { loaded: [] as number[], direct: [] as number[], errors: [] as string[] };
+    for (let wave = 0; wave < level.repeats; wave++) {
+      progress(`the floor: ${level.concurrency} streams to a bare simulator server + ${Math.ceil(level.concurrency / level.directEvery)} direct (wave ${wave + 1}/${level.repeats})`);
+      for (const { loaded: toLoaded, r } of await runWave(agent, level, wave, loaded, direct)) {
+        if (r.error) out.errors.push(`${toLoaded ? 'bare simulator' : 'direct'}: ${r.error}`);
+        else (toLoaded ? out.loaded : out.direct).push(r.ttft);
+      }
     }
-    if (r.serverGc) {
-      const gc = r.serverGc;
-      Object.assign(extra, { serverGcPauses: gc.count, serverGcLongestMs: round(gc.longestMs), serverGcOver5Ms: gc.over5Ms, serverGcTotalMs: round(gc.totalMs) });
-      split += `; the server's GC meanwhile: ${gc.count} pauses, longest ${fmtMs(gc.longestMs)}, ${gc.over5Ms} over 5 ms`;
-    }
-    rows.push({
-      what: `milestone server (${UPSTREAM_LABEL[upstream]}): time added to the first token at ${r.concurrency.toLocaleString('en')} concurrent stream${r.concurrency > 1 ? 's' : ''}`,
-      baseline: 'the simulator streamed straight to the client, same prompt, interleaved',
-      result:
-        `${signedMs(addedMedian)} median, ${signedMs(addedP99)} p99 (90% interval from resampling ${signedMs(p99Range.low)} to ${signedMs(p99Range.high)}; through the server ${fmtMs(quantile(s, 0.5))} / ${fmtMs(quantile(s, 0.99))}, ` +
-        `direct ${fmtMs(quantile(d, 0.5))} / ${fmtMs(quantile(d, 0.99))}; ${s.length} + ${d.length} streams)${split}; errors: ${r.errors.length}` +
-        (r.retries ? ` (${r.retries} sent again: their keep-alive socket had just been closed)` : ''),
-      target: timed ? '<= 1 ms median, <= 5 ms p99, no errors' : HTTP_TARGET,
-      met: r.errors.length === 0 && s.length > 0 && (!timed || (addedMedian <= 1 && addedP99 <= 5)),
-      data: {
-        upstream,
-        concurrency: r.concurrency,
-        addedMedianMs: round(addedMedian),
-        addedP99Ms: round(addedP99),
-        addedP99Low90Ms: round(p99Range.low),
-        addedP99High90Ms: round(p99Range.high),
-        serverMedianMs: round(quantile(s, 0.5)),
-        serverP99Ms: round(quantile(s, 0.99)),
-        directMedianMs: round(quantile(d, 0.5)),
-        directP99Ms: round(quantile(d, 0.99)),
-        streams: s.length + d.length,
-        errors: r.errors.length,
-        retries: r.retries ?? 0,
-        firstErrors: r.errors.slice(0, 3).join(' | '),
-        ...extra,
-      },
-    });
+    return { ...out, gc: await bare.gcPauses() };
+  } finally {
+    await bare.close();
   }
-  return rows;
 }
 
 export const milestoneServer: Bench = {
@@ -274,6 +247,7 @@ export const milestoneServer: Bench = {
     'The simulator, the server and (at 1 stream) a bare node:http pass-through proxy each in a child process; the server with npm run serve\'s Node flags (' + SERVER_NODE_FLAGS.join(' ') + ') and warmed up with 500 replies; the synthetic model slowed down at high concurrency so the streams stay open. ' +
     'TTFT added = first text event through the server minus first text event straight from the simulator process, same prompt, interleaved, over 1, 100 and 1,000 concurrent streams; ' +
     "each p99 difference with a 90% interval from resampling both paths' streams (400 rounds): how far sampling alone could move it. " +
+    'At 1,000 streams in-process, the floor too: the same waves with a bare simulator server (node:http and the simulator, nothing else) in its own process in the server\'s place, so a reader sees how much of the p99 any Node process carrying that many streams would add on this machine. ' +
     "Twice: with the simulator inside the server's process (npm run serve's default: what the server itself adds), and over HTTP (--sim-url: one more network hop, as with a live provider; the bare proxy, timed in the same rounds, is what that hop alone costs on this machine; reported, with only errors failing the row, since the hop is not the server's work). " +
     'Memory: RSS from /proc/<pid>/status of a fresh server with 1,000 streams open minus idle, both after a full GC; with the simulator in its process (the default) and over HTTP (the server alone).',
   async run(progress) {

@@ -57,6 +57,11 @@ export class BenchChild {
     });
   }
 
+  /** Its garbage-collection pauses since the last call (the first call starts the count). */
+  async gcPauses(): Promise<GcPauses> {
+    return (await this.ask({ type: 'pauses' }, 'pauses')).pauses;
+  }
+
   async close(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
@@ -78,11 +83,6 @@ export class ServerChild extends BenchChild {
   async memory(): Promise<{ rss: number; heap: number }> {
     const { memory: usage } = await this.ask({ type: 'gc' }, 'memory');
     return { rss: rssOf(this.child.pid ?? 0), heap: usage.heapUsed + usage.external };
-  }
-
-  /** Its garbage-collection pauses since the last call (the first call starts the count). */
-  async gcPauses(): Promise<GcPauses> {
-    return (await this.ask({ type: 'pauses' }, 'pauses')).pauses;
   }
 
   /** Its in-process simulator's speed (when it has one). */
