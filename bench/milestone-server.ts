@@ -33,6 +33,8 @@ import { quantile, type Bench, type BenchRow } from './types.ts';
  *    full GC in the child (its live heap is reported too);
  *  - errors: any non-200, error event, stream without its done event, or
  *    socket error, on either path.
+ *  - the floor (levels with bareSimFloor, in-process): the same waves with a
+ *    bare simulator server (node:http and the simulator) in the server's place.
  * The simulator runs slow at high concurrency (speed 20: first token after
  * 6.4 s, 3 tokens/s) so a thousand streams stay open on two cores without
  * the load generator being the bottleneck.
@@ -179,7 +181,7 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
         }
       }
       res.serverGc = await srv.gcPauses();
-      if (level.bareSimFloor && upstream === 'in-process') res.bareSim = await measureBareSim(agent, level, direct, progress);
+      if (level.bareSimFloor && upstream === 'in-process') res.bareSim = await measureBareSim(agent, level, direct, warmup, progress);
       const med = (xs: number[]) => quantile([...xs].sort((a, b) => a - b), 0.5);
       progress(`${level.concurrency}: server median ${fmtMs(med(res.server))}, direct median ${fmtMs(med(res.direct))}, errors ${res.errors.length}`);
       results.push(res);
@@ -217,12 +219,12 @@ async function runWave(agent: Agent, level: Level, wave: number, loaded: (k: num
  * the direct path is what that many open streams in one Node process cost here, before any of the
  * server's own work.
  */
-async function measureBareSim(agent: Agent, level: Level, direct: () => StreamSpec, progress: (m: string) => void): Promise<NonNullable<LevelResult['bareSim']>> {
+async function measureBareSim(agent: Agent, level: Level, direct: () => StreamSpec, warmup: number, progress: (m: string) => void): Promise<NonNullable<LevelResult['bareSim']>> {
   const bare = await SimChild.start();
   try {
     const loaded = specs(bare.url, '').direct;
     await bare.setSpeed(0);
-    for (let i = 0; i < 200; i += 25) await Promise.all(Array.from({ length: 25 }, () => runStream(agent, loaded())));
+    for (let i = 0; i < warmup; i += 25) await Promise.all(Array.from({ length: Math.min(25, warmup - i) }, () => runStream(agent, loaded())));
     await bare.setSpeed(level.speed);
     for (let i = 0; i < 3; i++) await Promise.all([runStream(agent, loaded()), runStream(agent, direct())]);
     await bare.gcPauses();
