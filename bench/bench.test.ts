@@ -19,6 +19,7 @@ import { growthExponent, growthRows, measureGrowth } from './growth.ts';
 import { compare, fmtMs } from './measure.ts';
 import { summarisePauses } from './child-protocol.ts';
 import { measureServer } from './milestone-server.ts';
+import { SimChild } from './server-process.ts';
 import { serverRows } from './server-rows.ts';
 import { measureRedis, redisRow } from './redis-store.ts';
 import { measureServerHistory, serverHistoryRows } from './server-history.ts';
@@ -261,6 +262,17 @@ describe('the server-history bench, in miniature', () => {
     expect(c.stats.windowedRead).toEqual([4, 4]);
     expect(c.stats.wholeReadRead[1]).toBeGreaterThanOrEqual(600);
     expectWellFormed(serverHistoryRows(c));
+  });
+});
+
+describe('the server bench\'s child processes', () => {
+  it('fail the question they were asked when they die, instead of leaving the bench waiting', async () => {
+    const sim = await SimChild.start();
+    sim.child.kill('SIGSTOP'); // it cannot answer now
+    const asked = sim.gcPauses();
+    sim.child.kill('SIGKILL');
+    await expect(asked).rejects.toThrow(/^sim-child\.ts exited \(SIGKILL\) while the bench waited for its pauses reply/);
+    await expect(sim.setSpeed(1)).rejects.toThrow(/^sim-child\.ts had exited \(SIGKILL\)/);
   });
 });
 

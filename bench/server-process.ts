@@ -44,15 +44,34 @@ export class BenchChild {
     return { child, url };
   }
 
-  /** Send a message and wait for the child's reply of the given type. */
+  /** Its script's file name, for messages. */
+  get name(): string {
+    return path.basename(this.child.spawnargs.find((a) => a.endsWith('.ts')) ?? 'bench child');
+  }
+
+  /**
+   * Send a message and wait for the child's reply of the given type. A child that exits first
+   * rejects it (its own output, inherited, says why), rather than leaving the bench waiting forever.
+   */
   protected ask<T extends ChildMessage['type']>(message: ParentMessage, reply: T): Promise<Extract<ChildMessage, { type: T }>> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
+      const gone = (how: string) => new Error(`${this.name} ${how} while the bench waited for its ${reply} reply: see its output above`);
+      if (this.child.exitCode !== null || this.child.signalCode !== null) return reject(gone(`had exited (${this.child.signalCode ?? this.child.exitCode})`));
+      const stop = () => {
+        this.child.off('message', on);
+        this.child.off('exit', exited);
+      };
       const on = (m: ChildMessage) => {
         if (m.type !== reply) return;
-        this.child.off('message', on);
+        stop();
         resolve(m as Extract<ChildMessage, { type: T }>);
       };
+      const exited = (code: number | null, signal: NodeJS.Signals | null) => {
+        stop();
+        reject(gone(`exited (${signal ?? code})`));
+      };
       this.child.on('message', on);
+      this.child.once('exit', exited);
       this.child.send(message);
     });
   }
