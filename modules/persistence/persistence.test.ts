@@ -427,6 +427,30 @@ exercise('sqlite-store', () => {
     }
   });
 
+  it('a writer is never ahead of its acks, even when the test reads them late', async () => {
+    // The harness's own guarantee, which the SIGKILL test rests on: a slow reader fills the pipe,
+    // and the writer must wait for it rather than save turns whose acks would die with it.
+    const file = tmpFile('late-reader.db');
+    const setup = await impl.openSqliteStore({ path: file });
+    await setup.createSession({ id: 'late' });
+    await setup.close();
+    const child = startWriter(file, 'late', 'late', 1, 0);
+    await child.ready;
+    child.pauseReading();
+    await sleep(1500); // far more acks than a pipe holds
+    child.kill();
+    child.resumeReading();
+    await child.exited;
+    const store = await impl.openSqliteStore({ path: file });
+    try {
+      const turns = (await store.loadHistory('late')).length / 2;
+      expect(child.acks.length).toBeGreaterThan(1000); // the pipe did fill
+      expect(turns).toBeLessThanOrEqual(Math.max(...child.acks) + 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('every acknowledged turn survives SIGKILL at random moments, in order', async () => {
     const file = tmpFile('crash.db');
     const setup = await impl.openSqliteStore({ path: file });
@@ -442,6 +466,7 @@ exercise('sqlite-store', () => {
     const rounds = 4;
     for (let round = 0; round < rounds; round++) {
       const acks: Record<string, number> = {};
+      const seen: Record<string, string> = {}; // what each writer's output showed, for a failure's message
       await Promise.all(
         ids.map(async (id) => {
           const child = startWriter(file, id, id, next[id], 0);
@@ -453,6 +478,7 @@ exercise('sqlite-store', () => {
           if (exit.signal !== 'SIGKILL') throw new Error(`writer stopped by itself (code ${exit.code}): ${childError(child.stderr())}`);
           kills++;
           acks[id] = child.acks.length ? Math.max(...child.acks) : next[id] - 1;
+          seen[id] = `writer started at turn ${next[id]}, ${child.acks.length} acks seen (${child.acks[0] ?? '-'}..${child.acks.at(-1) ?? '-'}), stderr: ${childError(child.stderr()) || 'empty'}`;
         }),
       );
       const store = await impl.openSqliteStore({ path: file });
@@ -460,7 +486,7 @@ exercise('sqlite-store', () => {
         for (const id of ids) {
           const history = await store.loadHistory(id);
           const turns = history.length / 2;
-          const context = `seed ${seed}, round ${round}, session ${id}`;
+          const context = `seed ${seed}, round ${round}, session ${id}; ${seen[id]}`;
           expect(history.length % 2, context).toBe(0);
           expect(turns, context).toBeGreaterThanOrEqual(acks[id]);
           expect(turns, context).toBeLessThanOrEqual(acks[id] + 1); // at most the one in flight when killed

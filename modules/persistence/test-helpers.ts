@@ -77,6 +77,9 @@ export interface Child {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr(): string;
   kill(): void;
+  /** Stop reading the child's output for a while (a busy parent), and start again. */
+  pauseReading(): void;
+  resumeReading(): void;
 }
 
 /** Start durability-child.ts (the target's SQLite store saving turns; see that file). */
@@ -117,7 +120,7 @@ export function startWriter(dbPath: string, sessionId: string, writer: string, f
       resolve({ code, signal });
     });
   });
-  return { acks, ready, exited, stderr: () => err, kill: () => proc.kill('SIGKILL') };
+  return { acks, ready, exited, stderr: () => err, kill: () => proc.kill('SIGKILL'), pauseReading: () => proc.stdout.pause(), resumeReading: () => proc.stdout.resume() };
 }
 
 /**
