@@ -125,12 +125,9 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
     progress(`creating ${need} sessions (simulator instant)`);
     await setSpeed(0);
     const sessions: string[] = [];
-    for (let i = 0; i < need; i += 25) {
-      const batch = await Promise.all(Array.from({ length: Math.min(25, need - i) }, () => runStream(agent, through('new'), { header: 'X-Session-Id' })));
-      for (const r of batch) {
-        if (r.error || !r.header) throw new Error(`creating a session failed: ${r.error ?? 'no X-Session-Id header'}`);
-        sessions.push(r.header);
-      }
+    for (const r of await inBatches(need, () => runStream(agent, through('new'), { header: 'X-Session-Id' }))) {
+      if (r.error || !r.header) throw new Error(`creating a session failed: ${r.error ?? 'no X-Session-Id header'}`);
+      sessions.push(r.header);
     }
 
     // Steady state, as a server that has been up a while: V8 compiles the per-request path with its
@@ -138,9 +135,7 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
     // interpreter. 500 replies at simulator speed 0, over all the sessions (not counted).
     const warmup = opts.warmup ?? 500;
     progress(`warming up the server: ${warmup} replies (simulator instant, not counted)`);
-    for (let i = 0; i < warmup; i += 25) {
-      await Promise.all(Array.from({ length: Math.min(25, warmup - i) }, (_, k) => runStream(agent, through(sessions[(i + k) % sessions.length]))));
-    }
+    await inBatches(warmup, (i) => runStream(agent, through(sessions[i % sessions.length])));
 
     const results: LevelResult[] = [];
     for (const level of levels) {
@@ -196,6 +191,13 @@ export async function measureServer(opts: ServerBenchOptions = {}): Promise<Leve
   }
 }
 
+/** `count` calls, 25 at a time (each batch started together, the next when it has finished); their results in order. */
+async function inBatches<T>(count: number, start: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < count; i += 25) results.push(...(await Promise.all(Array.from({ length: Math.min(25, count - i) }, (_, k) => start(i + k)))));
+  return results;
+}
+
 /**
  * One wave: `level.concurrency` streams to the loaded path with a direct one after every
  * `directEvery` of them, all spread over the ramp; which of each pair goes first alternates by wave.
@@ -224,7 +226,7 @@ async function measureBareSim(agent: Agent, level: Level, direct: () => StreamSp
   try {
     const loaded = specs(bare.url, '').direct;
     await bare.setSpeed(0);
-    for (let i = 0; i < warmup; i += 25) await Promise.all(Array.from({ length: Math.min(25, warmup - i) }, () => runStream(agent, loaded())));
+    await inBatches(warmup, () => runStream(agent, loaded()));
     await bare.setSpeed(level.speed);
     for (let i = 0; i < 3; i++) await Promise.all([runStream(agent, loaded()), runStream(agent, direct())]);
     await bare.gcPauses();

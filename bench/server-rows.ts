@@ -23,21 +23,28 @@ const HTTP_TARGET = 'no errors; time added: report (it holds a second network ho
 /** A difference with its sign: "+0.82 ms", "-0.74 ms" (the server's p99 can come out below the direct path's). */
 const signedMs = (ms: number): string => `${ms < 0 ? '-' : '+'}${fmtMs(Math.abs(ms))}`;
 
+const ascending = (xs: readonly number[]): number[] => [...xs].sort((a, b) => a - b);
+
+/**
+ * What the loaded path adds over the direct one: the medians' and the p99s' differences, and how far
+ * sampling alone could move the p99's (its slowest few dozen streams decide it).
+ */
+function added(loaded: readonly number[], direct: readonly number[]) {
+  const l = ascending(loaded);
+  const d = ascending(direct);
+  return { l, d, median: quantile(l, 0.5) - quantile(d, 0.5), p99: quantile(l, 0.99) - quantile(d, 0.99), p99Range: quantileDifferenceInterval(l, d, 0.99) };
+}
+
 export function serverRows(results: LevelResult[], upstream: Upstream): BenchRow[] {
   const timed = upstream === 'in-process'; // held to the time target (see HTTP_TARGET)
   const rows: BenchRow[] = [];
   for (const r of results) {
-    const s = [...r.server].sort((a, b) => a - b);
-    const d = [...r.direct].sort((a, b) => a - b);
-    const addedMedian = quantile(s, 0.5) - quantile(d, 0.5);
-    const addedP99 = quantile(s, 0.99) - quantile(d, 0.99);
-    // The p99s rest on each path's slowest few dozen streams: say how far sampling alone could move their difference.
-    const p99Range = quantileDifferenceInterval(s, d, 0.99);
+    const { l: s, d, median: addedMedian, p99: addedP99, p99Range } = added(r.server, r.direct);
     let split = '';
     const extra: Record<string, number> = {};
     if (r.proxy && r.proxy.length > 0) {
       // The floor: a second HTTP hop with nothing else (no framework, store, tokenizer or SDK).
-      const hop = quantile([...r.proxy].sort((a, b) => a - b), 0.5) - quantile(d, 0.5);
+      const hop = quantile(ascending(r.proxy), 0.5) - quantile(d, 0.5);
       extra.bareProxyAddedMedianMs = round(hop);
       extra.serverBeyondProxyMedianMs = round(addedMedian - hop);
       split += `; a bare pass-through proxy in its own process adds ${signedMs(hop)} median in the same run (the hop alone), so the server's own work is ${fmtMs(addedMedian - hop)}`;
@@ -50,11 +57,7 @@ export function serverRows(results: LevelResult[], upstream: Upstream): BenchRow
     if (r.bareSim && r.bareSim.loaded.length > 0) {
       // The floor: the same load on a process that does nothing but serve the simulator.
       const b = r.bareSim;
-      const bl = [...b.loaded].sort((x, y) => x - y);
-      const bd = [...b.direct].sort((x, y) => x - y);
-      const floorMedian = quantile(bl, 0.5) - quantile(bd, 0.5);
-      const floorP99 = quantile(bl, 0.99) - quantile(bd, 0.99);
-      const floorRange = quantileDifferenceInterval(bl, bd, 0.99);
+      const { median: floorMedian, p99: floorP99, p99Range: floorRange } = added(b.loaded, b.direct);
       Object.assign(extra, {
         bareSimAddedMedianMs: round(floorMedian),
         bareSimAddedP99Ms: round(floorP99),
